@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "wsc",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "WSCCrypto", targets: ["WSCCrypto"]),
+        .library(name: "WasmSignatures", targets: ["WasmSignatures"]),
+        .executable(name: "wscctl", targets: ["wscctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // C glue only: macros and variadics made callable from Swift, linked through pkg-config.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // The only Swift module that imports OpenSSL.
+        .target(name: "WSCCrypto", dependencies: ["COpenSSL"]),
+        // Platform glue (systemd notify protocol, libcurl); grows with the daemon and the TUF fetcher.
+        .target(name: "WSCPlatform", dependencies: ["CSystemd", "CCurl"]),
+        .target(name: "WasmSignatures", dependencies: ["WSCCrypto"]),
+        .executableTarget(
+            name: "wscctl",
+            dependencies: [
+                "WSCCrypto", "WasmSignatures", "WSCPlatform",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "WSCCryptoTests", dependencies: ["WSCCrypto"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WSCPlatformTests", dependencies: ["WSCPlatform"]),
+        .testTarget(name: "WasmSignaturesTests", dependencies: ["WasmSignatures", "WSCCrypto"]),
+        .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
