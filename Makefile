@@ -1,0 +1,52 @@
+# wsc: make run (demo), make test (what CI runs), make bench (figures to docs/benchmarks.md).
+SWIFT    ?= swift
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+APT_PACKAGES := libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config python3
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test test-debug test-asan lint run bench install clean
+
+all: build
+
+## deps: install the C libraries' -dev packages and pkg-config when pkg-config cannot find them.
+deps:
+	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl libsystemd libcurl \
+	    && command -v python3 >/dev/null 2>&1; then \
+	    echo "deps: openssl $$(pkg-config --modversion openssl), libsystemd $$(pkg-config --modversion libsystemd), libcurl $$(pkg-config --modversion libcurl)"; \
+	else \
+	    echo "deps: installing $(APT_PACKAGES)"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+
+## build: release build of wscctl (and, later, wscd).
+build: deps
+	$(SWIFT) build -c release
+
+## test: debug tests, the same tests under AddressSanitizer (release), and the format lint.
+test: deps test-debug test-asan lint
+
+test-debug:
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+test-asan:
+	$(SWIFT) build -c release --sanitize=address --build-tests --scratch-path .build-asan
+	$(SWIFT) test -c release --sanitize=address --skip-build --scratch-path .build-asan
+
+lint:
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+
+## run: build, then demonstrate the offline flow in a temporary directory.
+run: build
+	@sh scripts/demo.sh .build/release/wscctl
+
+## bench: release benchmarks; figures go to docs/benchmarks.md.
+bench: deps
+	@sh Benchmarks/run.sh
+
+install: build
+	install -D -m 0755 .build/release/wscctl $(DESTDIR)$(PREFIX)/bin/wscctl
+
+clean:
+	rm -rf .build .build-asan Benchmarks/.build

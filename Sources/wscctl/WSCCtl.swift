@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct WSCCtl {
+    static func main() {
+        do {
+            var command = try RootCommand.parseAsRoot()
+            try command.run()
+        } catch let error as CLIError {
+            writeStderr("wscctl: \(error.message)\n")
+            exit(error.exitCode)
+        } catch {
+            let code = RootCommand.exitCode(for: error)
+            let message = RootCommand.fullMessage(for: error)
+            if code == .success {
+                print(message)
+                exit(0)
+            }
+            writeStderr(message + "\n")
+            // Argument errors are "bad usage": exit 2 as documented, not ArgumentParser's 64.
+            exit(code == .validationFailure ? ExitStatus.usage : (code.rawValue == 0 ? 0 : ExitStatus.usage))
+        }
+    }
+}
+
+struct RootCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wscctl",
+        abstract: "Sign and verify WebAssembly modules (wasmsig format, compatible with wasmsign2).",
+        discussion: """
+            Key files may be wasmsign2 raw keys (33-byte public, 65-byte secret), PEM (PUBLIC KEY / PRIVATE KEY, \
+            PKCS#8) or DER. Secret key files must not be readable by group or others (chmod 600).
+
+            \(ExitStatus.helpText)
+            """,
+        version: BuildInfo.versionText,
+        subcommands: [
+            KeygenCommand.self, SignCommand.self, VerifyCommand.self, ShowCommand.self, SplitCommand.self,
+            DetachCommand.self, AttachCommand.self,
+        ]
+    )
+}
