@@ -76,12 +76,12 @@ struct ByteReader {
     mutating func readLength(_ what: @autoclosure () -> String, limit: Int) throws -> Int {
         let name = what()
         let length = Int(try readVarUInt32(name))
-        guard length <= limit else {
-            throw WasmSignatureError(.limitExceeded, "\(name) is \(length) bytes, above the limit of \(limit)")
-        }
         guard length <= remaining else {
             throw WasmSignatureError(
                 .malformedModule, "\(name) claims \(length) bytes but only \(remaining) remain: the input is truncated")
+        }
+        guard length <= limit else {
+            throw WasmSignatureError(.limitExceeded, "\(name) is \(length) bytes, above the limit of \(limit)")
         }
         return length
     }
