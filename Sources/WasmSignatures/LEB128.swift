@@ -37,7 +37,9 @@ struct ByteReader {
     var isAtEnd: Bool { offset >= end }
 
     mutating func readByte(_ what: @autoclosure () -> String) throws -> UInt8 {
-        guard offset < end else { throw WasmSignatureError(.malformedModule, "unexpected end of input while reading \(what())") }
+        guard offset < end else {
+            throw WasmSignatureError(.malformedModule, "unexpected end of input while reading \(what())")
+        }
         defer { offset += 1 }
         return bytes[offset]
     }
@@ -56,7 +58,8 @@ struct ByteReader {
             if index == 4, byte & 0xF0 != 0 {
                 throw WasmSignatureError(
                     .malformedModule,
-                    "the LEB128 \(what()) at offset \(start) overflows 32 bits (fifth byte 0x\(String(byte, radix: 16)))")
+                    "the LEB128 \(what()) at offset \(start) overflows 32 bits (fifth byte 0x\(String(byte, radix: 16)))"
+                )
             }
             result |= UInt32(byte & 0x7F) << shift
             if byte & 0x80 == 0 {

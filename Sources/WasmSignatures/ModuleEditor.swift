@@ -16,10 +16,13 @@ public enum ModuleEditor {
 
     /// Embeds a detached signature as the first section.
     /// - Throws: if the module already embeds a signature, or `signatureData` does not parse.
-    public static func attach(signatureData: [UInt8], to module: WasmModule, limits: ParseLimits = .default) throws -> [UInt8] {
+    public static func attach(signatureData: [UInt8], to module: WasmModule, limits: ParseLimits = .default) throws
+        -> [UInt8]
+    {
         if try module.signatureSection() != nil {
             throw WasmSignatureError(
-                .signatureAlreadyAttached, "the module already embeds a signature; detach it first or sign it again to add one")
+                .signatureAlreadyAttached,
+                "the module already embeds a signature; detach it first or sign it again to add one")
         }
         _ = try SignatureData(parsing: signatureData, limits: limits)
         return replacingSignature(in: module, with: signatureData)

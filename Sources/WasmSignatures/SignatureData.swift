@@ -64,7 +64,9 @@ public struct SignatureForHashes: Sendable, Hashable {
     public var trailer: [UInt8]
 
     /// Creates an entry.
-    public init(keyID: [UInt8]?, algorithm: UInt8 = SignatureForHashes.ed25519, signature: [UInt8], trailer: [UInt8] = []) {
+    public init(
+        keyID: [UInt8]?, algorithm: UInt8 = SignatureForHashes.ed25519, signature: [UInt8], trailer: [UInt8] = []
+    ) {
         self.keyID = keyID
         self.algorithm = algorithm
         self.signature = signature
@@ -105,7 +107,8 @@ extension SignatureData {
         guard contentType == contentTypeModule else {
             throw WasmSignatureError(
                 .unsupportedSignatureFormat,
-                "unsupported signature content type 0x\(String(contentType, radix: 16)) (only 0x01, a module, is defined)")
+                "unsupported signature content type 0x\(String(contentType, radix: 16)) (only 0x01, a module, is defined)"
+            )
         }
         guard hashFunction == hashFunctionSHA256 else {
             throw WasmSignatureError(
@@ -116,7 +119,8 @@ extension SignatureData {
         guard recordCount <= limits.maximumSignedHashesRecords else {
             throw WasmSignatureError(
                 .limitExceeded,
-                "the signature data claims \(recordCount) signed-hash records, above the limit of \(limits.maximumSignedHashesRecords)")
+                "the signature data claims \(recordCount) signed-hash records, above the limit of \(limits.maximumSignedHashesRecords)"
+            )
         }
         var records: [SignedHashes] = []
         var totalSignatures = 0
@@ -157,7 +161,8 @@ extension SignedHashes {
         guard signatureCount <= limits.maximumSignaturesPerRecord else {
             throw WasmSignatureError(
                 .limitExceeded,
-                "record \(index) claims \(signatureCount) signatures, above the limit of \(limits.maximumSignaturesPerRecord)")
+                "record \(index) claims \(signatureCount) signatures, above the limit of \(limits.maximumSignaturesPerRecord)"
+            )
         }
         var signatures: [SignatureEntry] = []
         for s in 0..<signatureCount {
@@ -194,7 +199,9 @@ extension SignatureForHashes {
 extension SignatureData {
     /// The wire form, byte-identical to wasmsign2's for the same content.
     public func serialized() -> [UInt8] {
-        var out: [UInt8] = [SignatureData.specVersion, SignatureData.contentTypeModule, SignatureData.hashFunctionSHA256]
+        var out: [UInt8] = [
+            SignatureData.specVersion, SignatureData.contentTypeModule, SignatureData.hashFunctionSHA256,
+        ]
         LEB128.append(UInt64(records.count), to: &out)
         for record in records {
             let body = record.serialized()

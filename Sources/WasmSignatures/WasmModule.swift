@@ -30,7 +30,9 @@ public struct WasmModule: Sendable {
                 .limitExceeded, "the module is \(bytes.count) bytes, above the limit of \(limits.maximumModuleSize)")
         }
         guard bytes.count >= 8 else {
-            if bytes.isEmpty { throw WasmSignatureError(.malformedModule, "the input is empty, not a WebAssembly module") }
+            if bytes.isEmpty {
+                throw WasmSignatureError(.malformedModule, "the input is empty, not a WebAssembly module")
+            }
             throw WasmSignatureError(
                 .malformedModule, "the input is \(bytes.count) bytes, shorter than the 8-byte WebAssembly preamble")
         }
@@ -52,15 +54,19 @@ public struct WasmModule: Sendable {
         var sections: [Section] = []
         while !reader.isAtEnd {
             guard sections.count < limits.maximumSectionCount else {
-                throw WasmSignatureError(.limitExceeded, "the module has more than \(limits.maximumSectionCount) sections")
+                throw WasmSignatureError(
+                    .limitExceeded, "the module has more than \(limits.maximumSectionCount) sections")
             }
             let start = reader.offset
             let index = sections.count
             let id = try reader.readByte("the id of section \(index)")
             guard id < 0x80 else {
-                throw WasmSignatureError(.malformedModule, "section \(index) at offset \(start) has an invalid id 0x\(String(id, radix: 16))")
+                throw WasmSignatureError(
+                    .malformedModule, "section \(index) at offset \(start) has an invalid id 0x\(String(id, radix: 16))"
+                )
             }
-            let size = try reader.readLength("the size of section \(index) at offset \(start)", limit: limits.maximumSectionSize)
+            let size = try reader.readLength(
+                "the size of section \(index) at offset \(start)", limit: limits.maximumSectionSize)
             let payloadStart = reader.offset
             var name: String?
             var dataStart = payloadStart
@@ -86,7 +92,9 @@ public struct WasmModule: Sendable {
     public var preamble: ArraySlice<UInt8> { bytes[0..<8] }
 
     /// The data of a custom section (after its name) or the payload of another section.
-    public func data(of section: Section) -> ArraySlice<UInt8> { bytes[section.dataStart..<section.payloadRange.upperBound] }
+    public func data(of section: Section) -> ArraySlice<UInt8> {
+        bytes[section.dataStart..<section.payloadRange.upperBound]
+    }
 
     /// The embedded signature section, which must be the first section; `nil` if there is none.
     /// Throws if a `signature` section appears anywhere else.

@@ -34,14 +34,16 @@ public enum WasmSigner {
         if let previousSignature {
             guard embedded == nil else {
                 throw WasmSignatureError(
-                    .ambiguousSignature, "the module embeds a signature and a detached one was given too; detach it first")
+                    .ambiguousSignature,
+                    "the module embeds a signature and a detached one was given too; detach it first")
             }
             data = try SignatureData(parsing: previousSignature, limits: limits)
         } else if let embedded {
             if detached {
                 throw WasmSignatureError(
                     .signatureAlreadyAttached,
-                    "the module already embeds a signature; sign it embedded (without -S), or detach the signature first")
+                    "the module already embeds a signature; sign it embedded (without -S), or detach the signature first"
+                )
             }
             data = try SignatureData(parsing: module.data(of: embedded), limits: limits)
         }
@@ -62,16 +64,19 @@ public enum WasmSigner {
                 return false
             }
             if duplicate {
-                throw WasmSignatureError(.duplicateSignature, "this key has already signed this module (same key id, same content)")
+                throw WasmSignatureError(
+                    .duplicateSignature, "this key has already signed this module (same key id, same content)")
             }
             guard data.records[index].signatures.count < limits.maximumSignaturesPerRecord else {
-                throw WasmSignatureError(.limitExceeded, "the module already carries \(limits.maximumSignaturesPerRecord) signatures")
+                throw WasmSignatureError(
+                    .limitExceeded, "the module already carries \(limits.maximumSignaturesPerRecord) signatures")
             }
             data.records[index].signatures.append(.signature(entry))
         } else {
             guard data.records.count < limits.maximumSignedHashesRecords else {
                 throw WasmSignatureError(
-                    .limitExceeded, "the module already carries \(limits.maximumSignedHashesRecords) signed-hash records")
+                    .limitExceeded,
+                    "the module already carries \(limits.maximumSignedHashesRecords) signed-hash records")
             }
             data.records.append(SignedHashes(hashes: hashes, signatures: [.signature(entry)]))
         }

@@ -28,7 +28,8 @@ public struct WasmVerifier: Sendable {
         } else if let embedded {
             signatureData = try SignatureData(parsing: module.data(of: embedded), limits: limits)
         } else {
-            throw WasmSignatureError(.noSignatures, "the module has no signature section (and no detached signature was given)")
+            throw WasmSignatureError(
+                .noSignatures, "the module has no signature section (and no detached signature was given)")
         }
         parts = ModuleParts(module: module)
     }
@@ -46,17 +47,21 @@ public struct WasmVerifier: Sendable {
             let message = SignatureData.message(for: record.hashes)
             for (s, entry) in record.signatures.enumerated() {
                 guard case .signature(let sig) = entry else {
-                    if case .malformed(_, let reason) = entry { notes.append("record \(r) signature \(s) skipped: \(reason)") }
+                    if case .malformed(_, let reason) = entry {
+                        notes.append("record \(r) signature \(s) skipped: \(reason)")
+                    }
                     continue
                 }
                 guard sig.algorithm == SignatureForHashes.ed25519 else {
                     notes.append(
-                        "record \(r) signature \(s) skipped: unknown algorithm id 0x\(String(sig.algorithm, radix: 16))")
+                        "record \(r) signature \(s) skipped: unknown algorithm id 0x\(String(sig.algorithm, radix: 16))"
+                    )
                     continue
                 }
                 guard sig.signature.count == 64 else {
                     notes.append(
-                        "record \(r) signature \(s) skipped: an Ed25519 signature is 64 bytes, this one is \(sig.signature.count)")
+                        "record \(r) signature \(s) skipped: an Ed25519 signature is 64 bytes, this one is \(sig.signature.count)"
+                    )
                     continue
                 }
                 // A key id is a hint: an entry labelled for another key is not tried.
@@ -100,7 +105,8 @@ public struct WasmVerifier: Sendable {
         let (records, keyIDs, notes) = validRecords(for: key)
         guard !records.isEmpty else {
             let detail = notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")"
-            throw WasmSignatureError(.verificationFailed, "no valid signature by this key among the module's signatures\(detail)")
+            throw WasmSignatureError(
+                .verificationFailed, "no valid signature by this key among the module's signatures\(detail)")
         }
         var valid: [[UInt8]] = []
         for r in records { valid += signatureData.records[r].hashes }
@@ -126,7 +132,8 @@ public struct WasmVerifier: Sendable {
             checked += 1
         }
         guard checked > 0 else {
-            throw WasmSignatureError(.verificationFailed, "the pattern selects no part of the module, so nothing was verified")
+            throw WasmSignatureError(
+                .verificationFailed, "the pattern selects no part of the module, so nothing was verified")
         }
         return WasmsigVerdict(recordIndex: records[0], keyID: keyIDs[0], partCount: checked, notes: notes)
     }

@@ -27,7 +27,8 @@ struct SplitCommand: ParsableCommand {
 
 struct DetachCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "detach", abstract: "Move an embedded signature to a separate file.", discussion: ExitStatus.helpText)
+        commandName: "detach", abstract: "Move an embedded signature to a separate file.",
+        discussion: ExitStatus.helpText)
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Signed module.")
     var input: String

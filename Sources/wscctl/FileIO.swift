@@ -58,7 +58,9 @@ enum FileIO {
         do {
             defer { close(fd) }
             // The umask may have narrowed the mode; never widened, but set it exactly.
-            guard fchmod(fd, mode) == 0 else { throw CLIError.usage("cannot set the mode of \(temporary): \(errnoText())") }
+            guard fchmod(fd, mode) == 0 else {
+                throw CLIError.usage("cannot set the mode of \(temporary): \(errnoText())")
+            }
             var done = 0
             while done < bytes.count {
                 let n = write(fd, bytes.baseAddress! + done, bytes.count - done)

@@ -82,11 +82,13 @@ struct ShowCommand: ParsableCommand {
                                     keyId: s.keyID.map(hexString),
                                     algorithm: s.algorithm == SignatureForHashes.ed25519
                                         ? "Ed25519" : "unknown (0x\(String(s.algorithm, radix: 16)))",
-                                    signatureLength: s.signature.count, extraBytes: s.trailer.isEmpty ? nil : s.trailer.count,
+                                    signatureLength: s.signature.count,
+                                    extraBytes: s.trailer.isEmpty ? nil : s.trailer.count,
                                     malformed: nil)
                             case .malformed(_, let reason):
                                 return EntryInfo(
-                                    keyId: nil, algorithm: nil, signatureLength: nil, extraBytes: nil, malformed: reason)
+                                    keyId: nil, algorithm: nil, signatureLength: nil, extraBytes: nil, malformed: reason
+                                )
                             }
                         })
                 }

@@ -23,7 +23,8 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: [.customShort("S"), .customLong("signature-file")], help: "Detached signature file.")
     var signatureFile: String?
 
-    @Option(name: [.customShort("s"), .customLong("split")], help: "Verify only parts with custom sections matching REGEX.")
+    @Option(
+        name: [.customShort("s"), .customLong("split")], help: "Verify only parts with custom sections matching REGEX.")
     var split: String?
 
     @Flag(help: "Print the verdict as JSON.")
@@ -88,14 +89,17 @@ struct VerifyCommand: ParsableCommand {
         } else {
             for r in results {
                 if r.valid {
-                    print("\(input): signature is valid (key \(r.key), key id \(r.keyId ?? "-"), \(r.partsVerified ?? 0) part(s))")
+                    print(
+                        "\(input): signature is valid (key \(r.key), key id \(r.keyId ?? "-"), \(r.partsVerified ?? 0) part(s))"
+                    )
                 } else if results.count > 1 {
                     print("\(input): not signed by key \(r.key): \(r.reason ?? "")")
                 }
             }
         }
         if !valid {
-            throw CLIError(exitCode: ExitStatus.invalid, message: "\(input): signature verification failed: \(reason ?? "")")
+            throw CLIError(
+                exitCode: ExitStatus.invalid, message: "\(input): signature verification failed: \(reason ?? "")")
         }
     }
 }

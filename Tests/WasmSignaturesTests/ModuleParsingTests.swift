@@ -14,18 +14,27 @@ import Testing
         BadInput(name: "empty input", bytes: [], code: .malformedModule),
         BadInput(name: "truncated preamble", bytes: [0x00, 0x61, 0x73, 0x6D], code: .malformedModule),
         BadInput(name: "not wasm", bytes: Array("#!/bin/sh\necho hi\n".utf8), code: .malformedModule),
-        BadInput(name: "unknown version", bytes: [0x00, 0x61, 0x73, 0x6D, 0x02, 0x00, 0x00, 0x00], code: .unsupportedModule),
-        BadInput(name: "section size past the end", bytes: Fixtures.preamble + [0x01, 0x10, 0x01], code: .malformedModule),
+        BadInput(
+            name: "unknown version", bytes: [0x00, 0x61, 0x73, 0x6D, 0x02, 0x00, 0x00, 0x00], code: .unsupportedModule),
+        BadInput(
+            name: "section size past the end", bytes: Fixtures.preamble + [0x01, 0x10, 0x01], code: .malformedModule),
         BadInput(
             name: "5-byte LEB128 with high bits", bytes: Fixtures.preamble + [0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F],
             code: .malformedModule),
-        BadInput(name: "overlong LEB128", bytes: Fixtures.preamble + [0x01, 0x84, 0x00, 0x01, 0x60, 0x00, 0x00], code: .malformedModule),
         BadInput(
-            name: "6-byte LEB128", bytes: Fixtures.preamble + [0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00], code: .malformedModule),
+            name: "overlong LEB128", bytes: Fixtures.preamble + [0x01, 0x84, 0x00, 0x01, 0x60, 0x00, 0x00],
+            code: .malformedModule),
+        BadInput(
+            name: "6-byte LEB128", bytes: Fixtures.preamble + [0x01, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00],
+            code: .malformedModule),
         BadInput(name: "LEB128 cut short", bytes: Fixtures.preamble + [0x01, 0x80], code: .malformedModule),
         BadInput(name: "section id with high bit", bytes: Fixtures.preamble + [0x81, 0x00], code: .malformedModule),
-        BadInput(name: "custom section name past its section", bytes: Fixtures.preamble + [0x00, 0x02, 0x05, 0x61], code: .malformedModule),
-        BadInput(name: "custom section name not UTF-8", bytes: Fixtures.preamble + [0x00, 0x02, 0x01, 0xFF], code: .malformedModule),
+        BadInput(
+            name: "custom section name past its section", bytes: Fixtures.preamble + [0x00, 0x02, 0x05, 0x61],
+            code: .malformedModule),
+        BadInput(
+            name: "custom section name not UTF-8", bytes: Fixtures.preamble + [0x00, 0x02, 0x01, 0xFF],
+            code: .malformedModule),
         BadInput(
             name: "section of 2^32-1 bytes", bytes: Fixtures.preamble + [0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x00],
             code: .malformedModule),
@@ -65,7 +74,9 @@ import Testing
     @Test func moduleSizeLimit() {
         var limits = ParseLimits()
         limits.maximumModuleSize = 10
-        #expect(throws: WasmSignatureError(.limitExceeded, "")) { try WasmModule(bytes: Fixtures.module(), limits: limits) }
+        #expect(throws: WasmSignatureError(.limitExceeded, "")) {
+            try WasmModule(bytes: Fixtures.module(), limits: limits)
+        }
     }
 
     @Test func parsesCoreModuleSections() throws {
@@ -89,7 +100,8 @@ import Testing
     @Test func emptyModuleHasOneEmptyPart() throws {
         let parts = ModuleParts(module: try WasmModule(bytes: Fixtures.preamble))
         #expect(parts.hashes.count == 1)
-        #expect(parts.hashes[0] == Fixtures.bytes(hex: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
+        #expect(
+            parts.hashes[0] == Fixtures.bytes(hex: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"))
     }
 
     @Test(arguments: [0, 1, 42, 127, 128, 255, 256, 16384, 1_048_576, Int(UInt32.max)])
@@ -101,7 +113,8 @@ import Testing
     }
 
     @Test(arguments: [
-        ("\u{1B}[31mred", "\\x1b[31mred"), ("a\nb", "a\\x0ab"), ("tab\there", "tab\\x09here"), ("del\u{7F}", "del\\x7f"),
+        ("\u{1B}[31mred", "\\x1b[31mred"), ("a\nb", "a\\x0ab"), ("tab\there", "tab\\x09here"),
+        ("del\u{7F}", "del\\x7f"),
         ("quote\"", "quote\\\""), ("plain.name", "plain.name"), ("\u{202E}rtl", "\\u{202e}rtl"),
     ])
     func sectionNamesAreEscapedForTerminals(raw: String, escaped: String) {

@@ -48,7 +48,9 @@ import WSCCrypto
         _ = try verify(Fixtures.module(), alice, detached: out.signatureData)
         // A detached signature for a module that embeds one is refused.
         let embedded = try sign(Fixtures.module(), alice)
-        #expect(throws: WasmSignatureError(.ambiguousSignature, "")) { try verify(embedded, alice, detached: out.signatureData) }
+        #expect(throws: WasmSignatureError(.ambiguousSignature, "")) {
+            try verify(embedded, alice, detached: out.signatureData)
+        }
         // Detached signing of an embedded-signed module is refused too.
         #expect(throws: WasmSignatureError(.signatureAlreadyAttached, "")) {
             try WasmSigner.sign(module: WasmModule(bytes: embedded), key: bob, detached: true)
@@ -58,7 +60,8 @@ import WSCCrypto
     @Test func detachedSignaturesAccumulate() throws {
         let module = try WasmModule(bytes: Fixtures.module())
         let first = try WasmSigner.sign(module: module, key: alice, detached: true)
-        let second = try WasmSigner.sign(module: module, key: bob, detached: true, previousSignature: first.signatureData)
+        let second = try WasmSigner.sign(
+            module: module, key: bob, detached: true, previousSignature: first.signatureData)
         _ = try verify(Fixtures.module(), alice, detached: second.signatureData)
         _ = try verify(Fixtures.module(), bob, detached: second.signatureData)
     }
@@ -69,7 +72,8 @@ import WSCCrypto
         _ = try verify(twice, alice)
         #expect(try verify(twice, bob).keyID == bob.publicKey.wasmsigKeyID)
         #expect(throws: WasmSignatureError(.verificationFailed, "")) { try verify(twice, carol) }
-        let data = try SignatureData(parsing: try WasmModule(bytes: twice).data(of: try WasmModule(bytes: twice).sections[0]))
+        let data = try SignatureData(
+            parsing: try WasmModule(bytes: twice).data(of: try WasmModule(bytes: twice).sections[0]))
         #expect(data.records.count == 1)
         #expect(data.records[0].signatures.count == 2)
         // The same key signing the same content again is a duplicate (Ed25519 is deterministic).
@@ -111,7 +115,9 @@ import WSCCrypto
         #expect(throws: WasmSignatureError(.signatureAlreadyAttached, "")) {
             try ModuleEditor.attach(signatureData: signature, to: WasmModule(bytes: signed))
         }
-        #expect(throws: WasmSignatureError(.noSignatures, "")) { try ModuleEditor.detach(from: WasmModule(bytes: bare)) }
+        #expect(throws: WasmSignatureError(.noSignatures, "")) {
+            try ModuleEditor.detach(from: WasmModule(bytes: bare))
+        }
         #expect(throws: WasmSignatureError(.malformedSignature, "")) {
             try ModuleEditor.attach(signatureData: [0x01, 0x01], to: WasmModule(bytes: bare))
         }
@@ -125,7 +131,8 @@ import WSCCrypto
     /// type | custom "name" | custom "debug" | data — split so that "debug" is its own part.
     func splitSigned() throws -> [UInt8] {
         let base =
-            Fixtures.preamble + Fixtures.typeSection + Fixtures.custom("name", [1, 2]) + Fixtures.custom("debug", [3, 4])
+            Fixtures.preamble + Fixtures.typeSection + Fixtures.custom("name", [1, 2])
+            + Fixtures.custom("debug", [3, 4])
             + Fixtures.section(11, [0x00])
         let split = ModuleEditor.split(try WasmModule(bytes: base)) { $0.customName != "debug" }
         return try WasmSigner.sign(module: WasmModule(bytes: split), key: key).module
@@ -189,7 +196,8 @@ import WSCCrypto
     /// still verifies partially; a full verification notices.
     @Test func strippingATrailingUnsignedPartKeepsPartialVerification() throws {
         let key = try Fixtures.key(seedByte: 11)
-        let base = Fixtures.preamble + Fixtures.typeSection + Fixtures.custom("name", [1]) + Fixtures.custom("debug", [2])
+        let base =
+            Fixtures.preamble + Fixtures.typeSection + Fixtures.custom("name", [1]) + Fixtures.custom("debug", [2])
         let split = ModuleEditor.split(try WasmModule(bytes: base)) { $0.customName != "debug" }
         let signed = try WasmSigner.sign(module: WasmModule(bytes: split), key: key).module
         var changed = signed

@@ -25,19 +25,26 @@ import WSCCrypto
         BadData(name: "spec version 2", data: [0x02, 0x01, 0x01, 0x00], code: .unsupportedSignatureFormat),
         BadData(name: "content type 2", data: [0x01, 0x02, 0x01, 0x00], code: .unsupportedSignatureFormat),
         BadData(name: "hash function 2", data: [0x01, 0x01, 0x02, 0x00], code: .unsupportedSignatureFormat),
-        BadData(name: "record count 2^32-1", data: [0x01, 0x01, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F], code: .limitExceeded),
+        BadData(
+            name: "record count 2^32-1", data: [0x01, 0x01, 0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F], code: .limitExceeded),
         BadData(name: "record count 65", data: [0x01, 0x01, 0x01, 0x41], code: .limitExceeded),
         BadData(
-            name: "hash count 2^32-1", data: [0x01, 0x01, 0x01, 0x01, 0x05, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F], code: .limitExceeded),
+            name: "hash count 2^32-1", data: [0x01, 0x01, 0x01, 0x01, 0x05, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F],
+            code: .limitExceeded),
         BadData(
             name: "signature count 2^32-1",
-            data: [0x01, 0x01, 0x01, 0x01, 0x26, 0x01] + [UInt8](repeating: 0xAB, count: 32) + [0xFF, 0xFF, 0xFF, 0xFF, 0x0F],
+            data: [0x01, 0x01, 0x01, 0x01, 0x26, 0x01] + [UInt8](repeating: 0xAB, count: 32) + [
+                0xFF, 0xFF, 0xFF, 0xFF, 0x0F,
+            ],
             code: .limitExceeded),
-        BadData(name: "record length past the end", data: [0x01, 0x01, 0x01, 0x01, 0x7F, 0x01], code: .malformedSignature),
+        BadData(
+            name: "record length past the end", data: [0x01, 0x01, 0x01, 0x01, 0x7F, 0x01], code: .malformedSignature),
         BadData(name: "truncated header", data: [0x01, 0x01], code: .malformedSignature),
         BadData(name: "trailing bytes", data: [0x01, 0x01, 0x01, 0x00, 0x00], code: .malformedSignature),
-        BadData(name: "record with no hashes", data: [0x01, 0x01, 0x01, 0x01, 0x02, 0x00, 0x00], code: .malformedSignature),
-        BadData(name: "hashes cut short", data: [0x01, 0x01, 0x01, 0x01, 0x03, 0x01, 0xAA, 0xBB], code: .malformedSignature),
+        BadData(
+            name: "record with no hashes", data: [0x01, 0x01, 0x01, 0x01, 0x02, 0x00, 0x00], code: .malformedSignature),
+        BadData(
+            name: "hashes cut short", data: [0x01, 0x01, 0x01, 0x01, 0x03, 0x01, 0xAA, 0xBB], code: .malformedSignature),
     ]
 
     @Test(arguments: badData)
@@ -74,7 +81,8 @@ import WSCCrypto
         var data = try SignatureData(parsing: parsed.data(of: parsed.sections[0]))
         let good = data.records[0].signatures[0]
         guard case .signature(let sig) = good else { Issue.record("expected a signature"); return }
-        let wrongAlgorithm = SignatureEntry.signature(SignatureForHashes(keyID: nil, algorithm: 2, signature: sig.signature))
+        let wrongAlgorithm = SignatureEntry.signature(
+            SignatureForHashes(keyID: nil, algorithm: 2, signature: sig.signature))
         let garbage = SignatureEntry.malformed(raw: [0x05, 0x01], reason: "test")
 
         data.records[0].signatures = [wrongAlgorithm]
@@ -103,7 +111,9 @@ import WSCCrypto
         var data = try SignatureData(parsing: parsed.data(of: parsed.sections[0]))
         data.records[0].signatures = [.signature(SignatureForHashes(keyID: nil, signature: [1, 2, 3]))]
         let bad = try WasmModule(bytes: Self.withSignatureData(data.serialized()))
-        #expect(throws: WasmSignatureError(.verificationFailed, "")) { try WasmVerifier(module: bad).verify(key: key.publicKey) }
+        #expect(throws: WasmSignatureError(.verificationFailed, "")) {
+            try WasmVerifier(module: bad).verify(key: key.publicKey)
+        }
     }
 
     /// The wsc fork appends a certificate count to each entry; such signatures still verify.
@@ -121,8 +131,13 @@ import WSCCrypto
     @Test func totalSignatureLimit() throws {
         var limits = ParseLimits()
         limits.maximumTotalSignatures = 2
-        let entry = SignatureEntry.signature(SignatureForHashes(keyID: nil, signature: [UInt8](repeating: 0, count: 64)))
-        let data = SignatureData(records: [SignedHashes(hashes: [[UInt8](repeating: 0, count: 32)], signatures: [entry, entry, entry])])
-        #expect(throws: WasmSignatureError(.limitExceeded, "")) { try SignatureData(parsing: data.serialized(), limits: limits) }
+        let entry = SignatureEntry.signature(
+            SignatureForHashes(keyID: nil, signature: [UInt8](repeating: 0, count: 64)))
+        let data = SignatureData(records: [
+            SignedHashes(hashes: [[UInt8](repeating: 0, count: 32)], signatures: [entry, entry, entry])
+        ])
+        #expect(throws: WasmSignatureError(.limitExceeded, "")) {
+            try SignatureData(parsing: data.serialized(), limits: limits)
+        }
     }
 }

@@ -56,14 +56,20 @@ import WSCCrypto
         let plain = dir.appendingPathComponent("m.wasm").path
         let signed = dir.appendingPathComponent("s.wasm").path
         let pk = dir.appendingPathComponent("m.pk").path
-        #expect(try Fixtures.run("/usr/bin/env", ["python3", generator, "--size", "20KiB", "--layout", layout, "-o", plain]) == 0)
+        #expect(
+            try Fixtures.run(
+                "/usr/bin/env", ["python3", generator, "--size", "20KiB", "--layout", layout, "-o", plain]) == 0)
         #expect(
             try Fixtures.run(
                 "/usr/bin/env",
-                ["python3", generator, "--size", "20KiB", "--layout", layout, "--sign-seed", seedHex, "--pk-out", pk, "-o", signed]
+                [
+                    "python3", generator, "--size", "20KiB", "--layout", layout, "--sign-seed", seedHex, "--pk-out", pk,
+                    "-o", signed,
+                ]
             ) == 0)
         let key = try Fixtures.key(seedByte: 0x5A)
-        let ours = try WasmSigner.sign(module: WasmModule(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: plain)))), key: key)
+        let ours = try WasmSigner.sign(
+            module: WasmModule(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: plain)))), key: key)
         let theirs = Array(try Data(contentsOf: URL(fileURLWithPath: signed)))
         #expect(ours.module == theirs)
         let publicKey = try PublicKey(wasmsignRaw: Array(try Data(contentsOf: URL(fileURLWithPath: pk))))
@@ -80,7 +86,10 @@ import WSCCrypto
         #expect(
             try Fixtures.run(
                 "/usr/bin/env",
-                ["python3", generator, "--size", "8KiB", "--sign-seed", String(repeating: "5a", count: 32), "--tamper", "-o", path]
+                [
+                    "python3", generator, "--size", "8KiB", "--sign-seed", String(repeating: "5a", count: 32),
+                    "--tamper", "-o", path,
+                ]
             ) == 0)
         let module = try WasmModule(bytes: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
         #expect(throws: WasmSignatureError(.verificationFailed, "")) {

@@ -1,0 +1,22 @@
+// swift-tools-version:6.0
+// wsc benchmarks: a separate package so that the root package's build and tests stay untouched.
+// Build: swift build -c release --package-path Benchmarks   (or run everything: sh Benchmarks/run.sh)
+import PackageDescription
+
+let package = Package(
+    name: "wsc-benchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(name: "wsc", path: "..")
+    ],
+    targets: [
+        .executableTarget(
+            name: "wsc-bench",
+            dependencies: [
+                .product(name: "WSCCrypto", package: "wsc"),
+                .product(name: "WasmSignatures", package: "wsc"),
+            ]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)
