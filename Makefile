@@ -4,6 +4,8 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 APT_PACKAGES := libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config python3
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SHELL    := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 
 .PHONY: all deps build test test-debug test-asan lint run bench install clean
 
@@ -24,15 +26,18 @@ build: deps
 	$(SWIFT) build -c release
 
 ## test: debug tests, the same tests under AddressSanitizer (release), and the format lint.
-test: deps test-debug test-asan lint
+test: deps lint test-debug test-asan
+	@sh scripts/test-summary.sh .build/test-debug.log .build-asan/test-asan.log
 
 test-debug:
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@mkdir -p .build
+	$(SWIFT) test --skip-build 2>&1 | tee .build/test-debug.log
 
 test-asan:
 	$(SWIFT) build -c release --sanitize=address --build-tests --scratch-path .build-asan
-	$(SWIFT) test -c release --sanitize=address --skip-build --scratch-path .build-asan
+	@mkdir -p .build-asan
+	$(SWIFT) test -c release --sanitize=address --skip-build --scratch-path .build-asan 2>&1 | tee .build-asan/test-asan.log
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
