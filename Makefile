@@ -34,10 +34,12 @@ test-debug:
 	@mkdir -p .build
 	$(SWIFT) test --skip-build 2>&1 | tee .build/test-debug.log
 
+# Leak detection is off: the Swift runtime and XCTest keep objects alive at exit by design, and a leak
+# report would turn a child process's exit status into 1. Memory errors (use after free, overflow) still abort.
 test-asan:
-	$(SWIFT) build -c release --sanitize=address --build-tests --scratch-path .build-asan
+	$(SWIFT) build -c release --sanitize=address -Xswiftc -enable-testing --build-tests --scratch-path .build-asan
 	@mkdir -p .build-asan
-	$(SWIFT) test -c release --sanitize=address --skip-build --scratch-path .build-asan 2>&1 | tee .build-asan/test-asan.log
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 $(SWIFT) test -c release --sanitize=address -Xswiftc -enable-testing --skip-build --scratch-path .build-asan 2>&1 | tee .build-asan/test-asan.log
 
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
