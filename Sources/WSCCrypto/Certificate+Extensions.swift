@@ -88,10 +88,12 @@ extension Certificate {
             guard let ext = X509_get_ext(x509, index), let object = X509_EXTENSION_get_object(ext),
                 let oid = dottedOID(object)
             else {
-                throw OpenSSLErrors.error(.invalidCertificate, "extension \(index + 1) of the certificate cannot be read")
+                throw OpenSSLErrors.error(
+                    .invalidCertificate, "extension \(index + 1) of the certificate cannot be read")
             }
             let value = bytes(of: X509_EXTENSION_get_data(ext))
-            result.append(CertificateExtension(oid: oid, isCritical: X509_EXTENSION_get_critical(ext) == 1, value: value))
+            result.append(
+                CertificateExtension(oid: oid, isCritical: X509_EXTENSION_get_critical(ext) == 1, value: value))
         }
         return result
     }

@@ -92,7 +92,8 @@ public final class Certificate: @unchecked Sendable {
             if trailing != 0 {
                 OpenSSLErrors.clear()
                 throw CryptoError(
-                    .invalidCertificate, "\(trailing) unexpected bytes follow the DER certificate; the input is corrupt")
+                    .invalidCertificate, "\(trailing) unexpected bytes follow the DER certificate; the input is corrupt"
+                )
             }
             throw OpenSSLErrors.error(.invalidCertificate, "not a valid DER X.509 certificate")
         }

@@ -99,6 +99,12 @@ public struct CertificateChainValidator: Sendable {
         guard X509_verify_cert(ctx) == 1 else {
             let code = X509_STORE_CTX_get_error(ctx)
             let depth = X509_STORE_CTX_get_error_depth(ctx)
+            guard code != X509_V_OK else {
+                // An internal failure (for example out of memory) rather than a verdict on the chain.
+                throw OpenSSLErrors.error(
+                    .certificateVerificationFailed,
+                    "certificate chain validation of \"\(leaf.subject)\" could not complete, checked at \(checkedAt)")
+            }
             let what = X509_verify_cert_error_string(Int(code)).map { String(cString: $0) } ?? "error \(code)"
             var subject = leaf.subject
             if let current = X509_STORE_CTX_get_current_cert(ctx),

@@ -59,8 +59,11 @@ struct FailingChain: Sendable, CustomTestStringConvertible {
     @Test func parseChainKeepsOrder() throws {
         let chain = try Certificate.parseChain(pem: TestFixtures.text("chain.pem"))
         #expect(chain.count == 3)
-        #expect(chain.map(\.subject) == ["CN=wsc Test Leaf,O=wsc test fixtures",
-            "CN=wsc Test Intermediate CA,O=wsc test fixtures", "CN=wsc Test Root CA,O=wsc test fixtures"])
+        #expect(
+            chain.map(\.subject) == [
+                "CN=wsc Test Leaf,O=wsc test fixtures",
+                "CN=wsc Test Intermediate CA,O=wsc test fixtures", "CN=wsc Test Root CA,O=wsc test fixtures",
+            ])
         #expect(chain[0].issuer == chain[1].subject)
         #expect(chain[1].issuer == chain[2].subject)
         #expect(chain[2].issuer == chain[2].subject)
@@ -109,8 +112,11 @@ struct FailingChain: Sendable, CustomTestStringConvertible {
         #expect(leaf.extensionValue(oid: "1.2.3.4") == nil)
 
         let oids = leaf.extensions.map(\.oid)
-        #expect(oids == ["2.5.29.19", "2.5.29.14", "2.5.29.35", "2.5.29.15", "2.5.29.37", "2.5.29.17",
-            "1.3.6.1.4.1.57264.1.1"])
+        #expect(
+            oids == [
+                "2.5.29.19", "2.5.29.14", "2.5.29.35", "2.5.29.15", "2.5.29.37", "2.5.29.17",
+                "1.3.6.1.4.1.57264.1.1",
+            ])
         let basicConstraints = try #require(leaf.extensionValue(oid: "2.5.29.19"))
         #expect(basicConstraints.isCritical)
         #expect(basicConstraints.value == [0x30, 0x00])  // SEQUENCE {} : cA FALSE by default
@@ -254,8 +260,11 @@ struct FailingChain: Sendable, CustomTestStringConvertible {
         let chain = try validator(["ed25519-root.pem"]).validate(
             leaf: TestFixtures.certificate("ed25519-leaf.pem"), intermediates: [], at: TestTime.inside,
             requiredExtendedKeyUsage: Certificate.codeSigningEKU)
-        #expect(chain.map(\.subject) == ["CN=wsc Test Ed25519 Leaf,O=wsc test fixtures",
-            "CN=wsc Test Ed25519 Root CA,O=wsc test fixtures"])
+        #expect(
+            chain.map(\.subject) == [
+                "CN=wsc Test Ed25519 Leaf,O=wsc test fixtures",
+                "CN=wsc Test Ed25519 Root CA,O=wsc test fixtures",
+            ])
     }
 
     @Test func rsaChainValidates() throws {
@@ -362,7 +371,8 @@ struct FailingChain: Sendable, CustomTestStringConvertible {
         let error = #expect(throws: CryptoError.self) {
             try validator().validate(
                 leaf: TestFixtures.certificate("leaf.pem"),
-                intermediates: Array(repeating: intermediate, count: CertificateChainValidator.maximumIntermediates + 1),
+                intermediates: Array(
+                    repeating: intermediate, count: CertificateChainValidator.maximumIntermediates + 1),
                 at: TestTime.inside)
         }
         #expect(error?.code == .certificateVerificationFailed)
@@ -383,6 +393,7 @@ struct FailingChain: Sendable, CustomTestStringConvertible {
     func iso8601(_ seconds: Int64, _ text: String) {
         #expect(UnixTime.iso8601(seconds) == text)
         let date = UnixTime.civil(days: seconds >= 0 ? seconds / 86_400 : -1)
-        #expect(UnixTime.days(year: date.year, month: date.month, day: date.day) == (seconds >= 0 ? seconds / 86_400 : -1))
+        #expect(
+            UnixTime.days(year: date.year, month: date.month, day: date.day) == (seconds >= 0 ? seconds / 86_400 : -1))
     }
 }

@@ -188,7 +188,9 @@ import Testing
         #expect(throws: CryptoError.self) { try ECDSASignature.derToP1363([0x30, 0x01], keyType: .ecdsaP256) }
         let error = #expect(throws: CryptoError.self) { try ECDSASignature.derToP1363([], keyType: .ed25519) }
         #expect(error?.code == .unsupportedKeyType)
-        #expect([UInt8](repeating: 1, count: 63).withUnsafeBytes { ECDSASignature.p1363ToDER($0, keyType: .ecdsaP256) } == nil)
+        #expect(
+            [UInt8](repeating: 1, count: 63).withUnsafeBytes { ECDSASignature.p1363ToDER($0, keyType: .ecdsaP256) }
+                == nil)
     }
 
     // MARK: Digests, HMAC, Base64
@@ -196,8 +198,10 @@ import Testing
     static let abcDigests: [(DigestAlgorithm, String)] = [
         (.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
         (.sha384, "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"),
-        (.sha512,
-            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"),
+        (
+            .sha512,
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
+        ),
     ]
 
     @Test(arguments: abcDigests)
@@ -232,8 +236,10 @@ import Testing
         #expect(Base64.encode(Array(decoded.utf8)) == encoded)
     }
 
-    @Test(arguments: ["Zg", "Zg=", "Zg===", "Z===", "=Zg=", "Zh==", "Zm9=", "Zg==Zg==", "Zm9v!A==", "Zm 9v", "Zm9v\n",
-        "Zm-_", "Zm9vYg"])
+    @Test(arguments: [
+        "Zg", "Zg=", "Zg===", "Z===", "=Zg=", "Zh==", "Zm9=", "Zg==Zg==", "Zm9v!A==", "Zm 9v", "Zm9v\n",
+        "Zm-_", "Zm9vYg",
+    ])
     func base64RejectsMalformedInput(_ text: String) {
         #expect(Base64.decode(text) == nil)
     }
