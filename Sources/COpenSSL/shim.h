@@ -63,3 +63,10 @@ static inline EVP_PKEY *wsc_keygen_p256(void) { return EVP_PKEY_Q_keygen(NULL, N
 
 // EVP_PKEY_PUBLIC_KEY is an expression macro.
 static inline int wsc_EVP_PKEY_PUBLIC_KEY(void) { return EVP_PKEY_PUBLIC_KEY; }
+
+// XN_FLAG_RFC2253 is a compound macro; without ASN1_STRFLGS_ESC_MSB so UTF-8 names stay readable.
+static inline unsigned long wsc_XN_FLAG_RFC2253_UTF8(void) { return XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB; }
+
+// BASIC_CONSTRAINTS fields, read in C so Swift does not depend on the struct layout.
+static inline int wsc_BASIC_CONSTRAINTS_is_ca(const BASIC_CONSTRAINTS *bc) { return bc->ca ? 1 : 0; }
+static inline const ASN1_INTEGER *wsc_BASIC_CONSTRAINTS_pathlen(const BASIC_CONSTRAINTS *bc) { return bc->pathlen; }

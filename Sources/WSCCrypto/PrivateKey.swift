@@ -31,7 +31,13 @@ public final class PrivateKey: @unchecked Sendable {
             throw OpenSSLErrors.error(.libraryFailure, "cannot derive the public key")
         }
         defer { wsc_OPENSSL_free(out) }
-        self.publicKey = try PublicKey(spkiDER: Array(UnsafeBufferPointer(start: out, count: Int(length))))
+        do {
+            self.publicKey = try PublicKey(spkiDER: Array(UnsafeBufferPointer(start: out, count: Int(length))))
+        } catch {
+            // deinit does not run for a partially initialised object.
+            EVP_PKEY_free(pkey)
+            throw error
+        }
     }
 
     deinit { EVP_PKEY_free(pkey) }  // OpenSSL cleanses private key material when freeing it.

@@ -102,18 +102,22 @@ public final class PublicKey: @unchecked Sendable {
         }
         defer { EVP_PKEY_CTX_free(ctx) }
         var key: OpaquePointer?
-        let ok: Bool = group.withCString { groupName in
-            point.withUnsafeBytes { p in
-                let params: [OSSL_PARAM] = [
-                    OSSL_PARAM_construct_utf8_string(
-                        OSSL_PKEY_PARAM_GROUP_NAME, UnsafeMutablePointer(mutating: groupName), 0),
-                    OSSL_PARAM_construct_octet_string(
-                        OSSL_PKEY_PARAM_PUB_KEY, UnsafeMutableRawPointer(mutating: p.baseAddress), p.count),
-                    OSSL_PARAM_construct_end(),
-                ]
-                var mutableParams = params
-                return EVP_PKEY_fromdata_init(ctx) == 1
-                    && EVP_PKEY_fromdata(ctx, &key, wsc_EVP_PKEY_PUBLIC_KEY(), &mutableParams) == 1
+        // OSSL_PARAM keeps the key-name pointers, so they too need storage that outlives the call
+        // (passing the imported String constants directly would leave dangling temporaries).
+        let ok: Bool = OSSL_PKEY_PARAM_GROUP_NAME.withCString { groupKey in
+            OSSL_PKEY_PARAM_PUB_KEY.withCString { pubKey in
+                group.withCString { groupName in
+                    point.withUnsafeBytes { p in
+                        var params: [OSSL_PARAM] = [
+                            OSSL_PARAM_construct_utf8_string(groupKey, UnsafeMutablePointer(mutating: groupName), 0),
+                            OSSL_PARAM_construct_octet_string(
+                                pubKey, UnsafeMutableRawPointer(mutating: p.baseAddress), p.count),
+                            OSSL_PARAM_construct_end(),
+                        ]
+                        return EVP_PKEY_fromdata_init(ctx) == 1
+                            && EVP_PKEY_fromdata(ctx, &key, wsc_EVP_PKEY_PUBLIC_KEY(), &params) == 1
+                    }
+                }
             }
         }
         guard ok, let key else { throw OpenSSLErrors.error(.invalidKey, "not a valid \(type) point") }
