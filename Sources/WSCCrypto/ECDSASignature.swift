@@ -40,7 +40,13 @@ public enum ECDSASignature {
         }
         let sig: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
             var cursor = buffer.baseAddress
-            return d2i_ECDSA_SIG(nil, &cursor, buffer.count)
+            let sig = d2i_ECDSA_SIG(nil, &cursor, buffer.count)
+            // Trailing bytes make a different byte string for the same signature: refuse them.
+            if let sig, cursor != buffer.baseAddress! + buffer.count {
+                ECDSA_SIG_free(sig)
+                return nil
+            }
+            return sig
         }
         guard let sig else { throw OpenSSLErrors.error(.invalidSignature, "not a DER ECDSA signature") }
         defer { ECDSA_SIG_free(sig) }

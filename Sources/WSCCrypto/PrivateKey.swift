@@ -92,6 +92,9 @@ public final class PrivateKey: @unchecked Sendable {
             throw OpenSSLErrors.error(.invalidKey, "not an unencrypted PKCS#8 private key (DER)")
         }
         defer { PKCS8_PRIV_KEY_INFO_free(info) }
+        guard cursor == der.baseAddress!.assumingMemoryBound(to: UInt8.self) + der.count else {
+            throw CryptoError(.invalidKey, "the PKCS#8 private key has unexpected bytes after its end")
+        }
         guard let key = EVP_PKCS82PKEY(info) else {
             throw OpenSSLErrors.error(.invalidKey, "the PKCS#8 key could not be decoded")
         }

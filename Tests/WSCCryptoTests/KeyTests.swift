@@ -263,3 +263,19 @@ import Testing
         }
     }
 }
+
+@Suite struct TrailingBytesTests {
+    /// A key or signature followed by extra bytes is a different byte string for the same value: refused.
+    @Test func pkcs8WithTrailingBytesIsRejected() throws {
+        let key = try PrivateKey.generate(.ed25519)
+        var der = try key.pkcs8DER().withUnsafeBytes { Array($0) }
+        der.append(0x00)
+        #expect(throws: CryptoError(.invalidKey, "")) { try der.withUnsafeBytes { try PrivateKey(pkcs8DER: $0) } }
+    }
+
+    @Test func derSignatureWithTrailingBytesIsRejected() throws {
+        let key = try PrivateKey.generate(.ecdsaP256)
+        let signature = try key.sign(Array("message".utf8)) + [0x00]
+        #expect(throws: CryptoError(.invalidSignature, "")) { try ECDSASignature.derToP1363(signature, keyType: .ecdsaP256) }
+    }
+}
