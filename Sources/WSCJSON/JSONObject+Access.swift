@@ -17,6 +17,9 @@ extension JSONObject {
 
     /// Checks that every key is in `allowed`, comparing UTF-8 bytes (not `String ==`).
     ///
+    /// `Set<String>` itself merges canonically equivalent names, so spell each allowed key exactly once, in the
+    /// bytes the format defines (format keys are normally ASCII, where this cannot arise).
+    ///
     /// - Throws: ``JSONError/Code/unknownKey`` naming the first unknown key (in key order) and `path`.
     public func rejectUnknownKeys(allowed: Set<String>, _ path: String) throws {
         let allowedBytes = Set(allowed.map { Array($0.utf8) })

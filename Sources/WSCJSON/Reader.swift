@@ -177,7 +177,8 @@ struct Reader {
     /// Sorts members by key bytes (skipped when already strictly ascending) and rejects byte-equal keys.
     func makeObject(_ members: [JSONObject.Member], _ keyOffsets: [Int]) throws -> JSONObject {
         var ascending = true
-        for index in members.indices.dropFirst() where UTF8Order.compare(members[index - 1].key, members[index].key) >= 0 {
+        for index in members.indices.dropFirst()
+        where UTF8Order.compare(members[index - 1].key, members[index].key) >= 0 {
             ascending = false
             break
         }
@@ -329,24 +330,28 @@ struct Reader {
             var scalar = unit
             if (0xD800...0xDBFF).contains(unit) {
                 let lowStart = position
-                guard position + 1 < input.count && input[position] == Byte.backslash
-                    && input[position + 1] == Byte.letterU
+                guard
+                    position + 1 < input.count && input[position] == Byte.backslash
+                        && input[position + 1] == Byte.letterU
                 else {
                     throw error(
-                        .invalidString, "high surrogate escape must be followed by a low surrogate escape \\uDC00-\\uDFFF",
+                        .invalidString,
+                        "high surrogate escape must be followed by a low surrogate escape \\uDC00-\\uDFFF",
                         at: escapeStart)
                 }
                 position += 2
                 let low = try hexQuad(lowStart)
                 guard (0xDC00...0xDFFF).contains(low) else {
                     throw error(
-                        .invalidString, "high surrogate escape must be followed by a low surrogate escape \\uDC00-\\uDFFF",
+                        .invalidString,
+                        "high surrogate escape must be followed by a low surrogate escape \\uDC00-\\uDFFF",
                         at: escapeStart)
                 }
                 scalar = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
             } else if (0xDC00...0xDFFF).contains(unit) {
                 throw error(
-                    .invalidString, "lone low surrogate escape; it must follow a high surrogate escape", at: escapeStart)
+                    .invalidString, "lone low surrogate escape; it must follow a high surrogate escape", at: escapeStart
+                )
             }
             appendUTF8(scalar)
         default:

@@ -126,6 +126,16 @@ import WSCJSON
         _ = try JSONParser.parse(#"{"a":1,"b":2}"#, limits: .with { $0.maximumObjectMembers = 2 })
     }
 
+    @Test func limitsAreCheckedBeforeWork() {
+        let small = JSONLimits.with { $0.maximumBytes = 5 }
+        #expect(thrownError { _ = try JSONParser.parse("[1, 2]", limits: small) }?.code == .limitExceeded)
+        // A hostile nesting depth fails at the limit instead of exhausting the stack.
+        let deep = String(repeating: "[", count: 200_000)
+        let error = parseError(Array(deep.utf8))
+        #expect(error?.code == .limitExceeded)
+        #expect(error?.offset == 64)
+    }
+
     @Test func stringLimitCountsDecodedBytes() throws {
         // Six escaped bytes decode to two UTF-8 bytes.
         let value = try JSONParser.parse(#""\u00e9""#, limits: .with { $0.maximumStringBytes = 2 })
@@ -234,6 +244,7 @@ import WSCJSON
         document += "}"
         let object = try JSONParser.parse(document).asObject("targets")
         #expect(object.count == 20_000)
-        #expect(try object.require("target-19999.wasm", "targets").asObject("t").require("length", "t") == .integer(19_999))
+        #expect(
+            try object.require("target-19999.wasm", "targets").asObject("t").require("length", "t") == .integer(19_999))
     }
 }
