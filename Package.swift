@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "WSCCrypto", targets: ["WSCCrypto"]),
         .library(name: "WasmSignatures", targets: ["WasmSignatures"]),
+        .library(name: "WSCJSON", targets: ["WSCJSON"]),
         .executable(name: "wscctl", targets: ["wscctl"]),
     ],
     dependencies: [
@@ -23,6 +24,8 @@ let package = Package(
         // Platform glue (systemd notify protocol, libcurl); grows with the daemon and the TUF fetcher.
         .target(name: "WSCPlatform", dependencies: ["CSystemd", "CCurl"]),
         .target(name: "WasmSignatures", dependencies: ["WSCCrypto"]),
+        // Strict JSON reader, OLPC canonical JSON and a plain writer; pure Swift, no Foundation.
+        .target(name: "WSCJSON"),
         .executableTarget(
             name: "wscctl",
             dependencies: [
@@ -34,6 +37,7 @@ let package = Package(
         .testTarget(name: "WSCCryptoTests", dependencies: ["WSCCrypto"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WSCPlatformTests", dependencies: ["WSCPlatform"]),
         .testTarget(name: "WasmSignaturesTests", dependencies: ["WasmSignatures", "WSCCrypto"]),
+        .testTarget(name: "WSCJSONTests", dependencies: ["WSCJSON"]),
         .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,31 @@
+/// ASCII bytes the reader and writers match on.
+enum Byte {
+    static let tab = UInt8(ascii: "\t")
+    static let lineFeed = UInt8(ascii: "\n")
+    static let carriageReturn = UInt8(ascii: "\r")
+    static let space = UInt8(ascii: " ")
+    static let quote = UInt8(ascii: "\"")
+    static let plus = UInt8(ascii: "+")
+    static let comma = UInt8(ascii: ",")
+    static let minus = UInt8(ascii: "-")
+    static let dot = UInt8(ascii: ".")
+    static let slash = UInt8(ascii: "/")
+    static let zero = UInt8(ascii: "0")
+    static let nine = UInt8(ascii: "9")
+    static let colon = UInt8(ascii: ":")
+    static let capitalE = UInt8(ascii: "E")
+    static let openBracket = UInt8(ascii: "[")
+    static let backslash = UInt8(ascii: "\\")
+    static let closeBracket = UInt8(ascii: "]")
+    static let letterB = UInt8(ascii: "b")
+    static let letterE = UInt8(ascii: "e")
+    static let letterF = UInt8(ascii: "f")
+    static let letterN = UInt8(ascii: "n")
+    static let letterR = UInt8(ascii: "r")
+    static let letterT = UInt8(ascii: "t")
+    static let letterU = UInt8(ascii: "u")
+    static let openBrace = UInt8(ascii: "{")
+    static let closeBrace = UInt8(ascii: "}")
+
+    static func isDigit(_ byte: UInt8) -> Bool { byte &- zero < 10 }
+}
