@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "WSCCrypto", targets: ["WSCCrypto"]),
         .library(name: "WasmSignatures", targets: ["WasmSignatures"]),
         .library(name: "WSCJSON", targets: ["WSCJSON"]),
+        .library(name: "TrustStore", targets: ["TrustStore"]),
         .executable(name: "wscctl", targets: ["wscctl"]),
     ],
     dependencies: [
@@ -15,7 +16,7 @@ let package = Package(
     ],
     targets: [
         // C glue only: macros and variadics made callable from Swift, linked through pkg-config.
-        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
@@ -26,10 +27,11 @@ let package = Package(
         .target(name: "WasmSignatures", dependencies: ["WSCCrypto"]),
         // Strict JSON reader, OLPC canonical JSON and a plain writer; pure Swift, no Foundation.
         .target(name: "WSCJSON"),
+        .target(name: "TrustStore", dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON"]),
         .executableTarget(
             name: "wscctl",
             dependencies: [
-                "WSCCrypto", "WasmSignatures", "WSCPlatform",
+                "WSCCrypto", "WasmSignatures", "TrustStore", "WSCJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,7 +40,8 @@ let package = Package(
         .testTarget(name: "WSCPlatformTests", dependencies: ["WSCPlatform"]),
         .testTarget(name: "WasmSignaturesTests", dependencies: ["WasmSignatures", "WSCCrypto"]),
         .testTarget(name: "WSCJSONTests", dependencies: ["WSCJSON"]),
-        .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures"]),
+        .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures", "TrustStore"]),
+        .testTarget(name: "TrustStoreTests", dependencies: ["TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,5 @@
+import TrustStore
+
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #elseif canImport(Darwin)
@@ -19,16 +21,25 @@ enum FileIO {
         guard size <= limit else {
             throw CLIError.usage("\(what) \(path) is \(size) bytes, above the limit of \(limit) bytes")
         }
-        var out = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, size - done) }
-            if n < 0, errno == EINTR { continue }
-            guard n >= 0 else { throw CLIError.usage("cannot read \(what) \(path): \(errnoText())") }
-            if n == 0 { break }  // the file shrank while reading
-            done += n
+        // Read straight into uninitialised storage: no zero-fill pass over a large module.
+        var failure: Int32 = 0
+        let out = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var done = 0
+            while done < size {
+                let n = Glibc.read(fd, buffer.baseAddress! + done, size - done)
+                if n < 0, errno == EINTR { continue }
+                if n < 0 {
+                    failure = errno
+                    break
+                }
+                if n == 0 { break }  // the file shrank while reading
+                done += n
+            }
+            initialized = done
         }
-        if done < size { out.removeSubrange(done...) }
+        guard failure == 0 else {
+            throw CLIError.usage("cannot read \(what) \(path): \(String(cString: strerror(failure)))")
+        }
         return out
     }
 
@@ -44,49 +55,17 @@ enum FileIO {
         return lstat(path, &st) == 0
     }
 
-    /// Writes a file atomically: a temporary file in the same directory created with `mode`, fsync, rename,
-    /// fsync of the directory. A crash at any point leaves the old file or the new one, never a mix.
+    /// Writes a file atomically (see `AtomicFile`), reporting failures as bad input (exit 2).
     static func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer, mode: mode_t) throws {
-        let directory = parentDirectory(of: path)
-        let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw CLIError.usage("cannot create \(temporary): \(errnoText())") }
-        var ok = false
-        defer {
-            if !ok { unlink(temporary) }
-        }
         do {
-            defer { close(fd) }
-            // The umask may have narrowed the mode; never widened, but set it exactly.
-            guard fchmod(fd, mode) == 0 else {
-                throw CLIError.usage("cannot set the mode of \(temporary): \(errnoText())")
-            }
-            var done = 0
-            while done < bytes.count {
-                let n = write(fd, bytes.baseAddress! + done, bytes.count - done)
-                if n < 0, errno == EINTR { continue }
-                guard n > 0 else { throw CLIError.usage("cannot write \(path): \(errnoText())") }
-                done += n
-            }
-            guard fsync(fd) == 0 else { throw CLIError.usage("cannot flush \(path) to disk: \(errnoText())") }
-        }
-        guard rename(temporary, path) == 0 else { throw CLIError.usage("cannot rename onto \(path): \(errnoText())") }
-        ok = true
-        let dfd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 {
-            _ = fsync(dfd)
-            close(dfd)
+            try AtomicFile.write(path, bytes, mode: mode)
+        } catch let error as TrustStoreError {
+            throw CLIError.usage(error.reason)
         }
     }
 
     static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o644) throws {
         try bytes.withUnsafeBytes { try writeAtomically(path, $0, mode: mode) }
-    }
-
-    static func parentDirectory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        let parent = String(path[..<slash])
-        return parent.isEmpty ? "/" : parent
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }

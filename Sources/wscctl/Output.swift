@@ -1,8 +1,22 @@
-import Foundation
-import WSCPlatform
+// FoundationEssentials (not Foundation) keeps start-up short: Foundation alone adds ~5 ms to every run.
+import FoundationEssentials
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 func writeStderr(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
+    var bytes = Array(text.utf8)
+    var done = 0
+    while done < bytes.count {
+        let n = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + done, $0.count - done) }
+        if n < 0, errno == EINTR { continue }
+        if n <= 0 { return }
+        done += n
+    }
+    bytes.removeAll()
 }
 
 enum BuildInfo {

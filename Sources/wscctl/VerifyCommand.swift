@@ -1,4 +1,5 @@
 import ArgumentParser
+import TrustStore
 import WSCCrypto
 import WasmSignatures
 
@@ -30,6 +31,28 @@ struct VerifyCommand: ParsableCommand {
     @Flag(help: "Print the verdict as JSON.")
     var json = false
 
+    @Option(help: "Verify against the sealed trust bundle installed in this state directory instead of -K keys.")
+    var stateDir: String?
+
+    @Option(help: "Seal key file for the state directory.")
+    var sealKey: String?
+
+    @Option(help: "With --state-dir: a publisher that may sign (repeatable; default: any publisher of the bundle).")
+    var publisher: [String] = []
+
+    @Option(help: "With --state-dir: how many distinct listed publishers must have signed.")
+    var require: Int?
+
+    struct TrustVerdictJSON: Encodable {
+        let module: String
+        let valid: Bool
+        let signers: [String]
+        let bundleVersion: UInt64?
+        let policy: String
+        let reason: String?
+        let warnings: [String]
+    }
+
     struct KeyResult: Encodable {
         let key: String
         let keyId: String?
@@ -47,7 +70,10 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard !publicKeys.isEmpty else { throw CLIError.usage("give at least one public key with -K FILE") }
+        if let stateDir { return try verifyWithBundle(stateDir: stateDir) }
+        guard !publicKeys.isEmpty else {
+            throw CLIError.usage("give at least one public key with -K FILE, or a trust bundle with --state-dir DIR")
+        }
         let pattern = try SectionPattern(split)
         let keys = try publicKeys.map { try KeyFiles.loadPublicKey($0) }
         let module = try ModuleFiles.load(input)
@@ -100,6 +126,48 @@ struct VerifyCommand: ParsableCommand {
         if !valid {
             throw CLIError(
                 exitCode: ExitStatus.invalid, message: "\(input): signature verification failed: \(reason ?? "")")
+        }
+    }
+
+    func verifyWithBundle(stateDir: String) throws {
+        guard publicKeys.isEmpty, split == nil else {
+            throw CLIError.usage("--state-dir verifies against the bundle's publishers: -K and -s do not apply")
+        }
+        let store = try BundleFiles.openStore(stateDir: stateDir, sealKey: sealKey, pinned: [], threshold: 1)
+        guard let trust = store.active else {
+            throw CLIError.invalid(
+                "no trust bundle is installed in \(stateDir): install one with wscctl bundle install")
+        }
+        let names = Set(publisher)
+        let policy: PublisherPolicy
+        if let require {
+            guard !names.isEmpty else {
+                throw CLIError.usage("--require needs the publishers it counts (--publisher NAME)")
+            }
+            policy = .threshold(require, of: names)
+        } else {
+            policy = names.isEmpty ? .anyPublisher : .anyOf(names)
+        }
+        let module = try ModuleFiles.load(input)
+        let detached = try signatureFile.map { try ModuleFiles.loadSignature($0) }
+        let verdict = BundleVerifier.verify(
+            module: module, detachedSignature: detached, trust: trust, policy: policy, time: store.trustedTime())
+        if json {
+            printJSON(
+                TrustVerdictJSON(
+                    module: input, valid: verdict.valid, signers: verdict.signers, bundleVersion: verdict.bundleVersion,
+                    policy: policy.summary, reason: verdict.reason, warnings: verdict.warnings))
+        } else {
+            for warning in verdict.warnings { writeStderr("wscctl: warning: \(warning)\n") }
+            if verdict.valid {
+                print(
+                    "\(input): valid, signed by \(verdict.signers.joined(separator: ", ")) under trust bundle version \(verdict.bundleVersion ?? 0)"
+                )
+            }
+        }
+        if !verdict.valid {
+            throw CLIError.invalid(
+                "\(input): refused under trust bundle version \(verdict.bundleVersion ?? 0): \(verdict.reason ?? "")")
         }
     }
 }

@@ -1,5 +1,10 @@
 import ArgumentParser
-import Foundation
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 @main
 struct WSCCtl {
@@ -37,7 +42,7 @@ struct RootCommand: ParsableCommand {
         version: BuildInfo.versionText,
         subcommands: [
             KeygenCommand.self, SignCommand.self, VerifyCommand.self, ShowCommand.self, SplitCommand.self,
-            DetachCommand.self, AttachCommand.self,
+            DetachCommand.self, AttachCommand.self, BundleCommand.self,
         ]
     )
 }

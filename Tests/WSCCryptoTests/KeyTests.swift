@@ -276,6 +276,8 @@ import Testing
     @Test func derSignatureWithTrailingBytesIsRejected() throws {
         let key = try PrivateKey.generate(.ecdsaP256)
         let signature = try key.sign(Array("message".utf8)) + [0x00]
-        #expect(throws: CryptoError(.invalidSignature, "")) { try ECDSASignature.derToP1363(signature, keyType: .ecdsaP256) }
+        #expect(throws: CryptoError(.invalidSignature, "")) {
+            try ECDSASignature.derToP1363(signature, keyType: .ecdsaP256)
+        }
     }
 }

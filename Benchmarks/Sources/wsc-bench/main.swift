@@ -8,13 +8,14 @@
 // Output is one record per line: `kind case size key=value ...`, meant for awk.
 // Modules are generated deterministically (SplitMix64 filler in one custom section, fixed Ed25519 seed).
 
+import WSCCrypto
+import WasmSignatures
+
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import WSCCrypto
-import WasmSignatures
 
 // MARK: - Clocks
 
@@ -40,9 +41,15 @@ func currentRSSKiB() -> Int {
     defer { fclose(f) }
     var size = 0
     var resident = 0
-    guard withUnsafeMutablePointer(to: &size, { s in withUnsafeMutablePointer(to: &resident) { r in
-        withVaList([s, r]) { vfscanf(f, "%ld %ld", $0) }
-    } }) == 2 else { return 0 }
+    guard
+        withUnsafeMutablePointer(
+            to: &size,
+            { s in
+                withUnsafeMutablePointer(to: &resident) { r in
+                    withVaList([s, r]) { vfscanf(f, "%ld %ld", $0) }
+                }
+            }) == 2
+    else { return 0 }
     return resident * Int(sysconf(Int32(_SC_PAGESIZE))) / 1024
 }
 
@@ -261,24 +268,44 @@ func breakdown(_ o: Options) throws {
         let parts = ModuleParts(module: signedModule)
         let message = SignatureData.message(for: parts.hashes)
         let signature = try key.sign(message)
+        let detachedData = try WasmSigner.sign(module: unsignedModule, key: key, detached: true).signatureData
         let steps: [(String, () throws -> Int)] = [
-            ("openssl_sha256_whole_module", {
-                c.signed.withUnsafeBytes { Digest.hash(.sha256, UnsafeRawBufferPointer(rebasing: $0[8...])) }.count
-            }),
+            (
+                "openssl_sha256_whole_module",
+                {
+                    c.signed.withUnsafeBytes { Digest.hash(.sha256, UnsafeRawBufferPointer(rebasing: $0[8...])) }.count
+                }
+            ),
             ("WasmModule.init", { try WasmModule(bytes: c.signed).sections.count }),
-            ("signatureSection+SignatureData.parse", {
-                let s = try signedModule.signatureSection()!
-                return try SignatureData(parsing: signedModule.data(of: s)).records.count
-            }),
+            (
+                "signatureSection+SignatureData.parse",
+                {
+                    let s = try signedModule.signatureSection()!
+                    return try SignatureData(parsing: signedModule.data(of: s)).records.count
+                }
+            ),
             ("SignatureData.parse(Array)", { try SignatureData(parsing: sigBytes).records.count }),
             ("ModuleParts.init(hash)", { ModuleParts(module: signedModule).parts.count }),
             ("WasmVerifier.init", { try WasmVerifier(module: signedModule).parts.parts.count }),
-            ("PublicKey.verify(ed25519)", {
-                try pub.verify(signature: signature, message: message, scheme: .ed25519) ? 1 : 0
-            }),
+            (
+                "PublicKey.verify(ed25519)",
+                {
+                    try pub.verify(signature: signature, message: message, scheme: .ed25519) ? 1 : 0
+                }
+            ),
             ("verify(full)", { try verifyOnce(c.signed, pub) }),
             ("PrivateKey.sign(ed25519)", { try key.sign(message).count }),
-            ("array_copy(module)", { Array(c.signed[...]).count &+ Int(c.signed.withUnsafeBufferPointer { Array($0) }[7]) }),
+            (
+                "array_copy(module)",
+                { Array(c.signed[...]).count &+ Int(c.signed.withUnsafeBufferPointer { Array($0) }[7]) }
+            ),
+            (
+                "WasmSigner.sign(detached)",
+                {
+                    try WasmSigner.sign(module: unsignedModule, key: key, detached: true).signatureData.count
+                }
+            ),
+            ("ModuleEditor.attach", { try ModuleEditor.attach(signatureData: detachedData, to: unsignedModule).count }),
             ("WasmSigner.sign(parsed)", { try WasmSigner.sign(module: unsignedModule, key: key).module.count }),
             ("sign(full)", { try signOnce(c.unsigned, key) }),
         ]

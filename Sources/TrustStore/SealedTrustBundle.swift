@@ -1,0 +1,77 @@
+import WSCCrypto
+
+/// A trust bundle that passed the seal check: the only form of trust the verifier reads. Immutable; safe to
+/// share between threads and to keep while a newer bundle is installed.
+public final class SealedTrustBundle: Sendable {
+    /// The envelope bytes exactly as received.
+    public let envelope: [UInt8]
+    /// SHA-256 of ``envelope``: the identity the anti-rollback state records.
+    public let digest: [UInt8]
+    /// The parsed content.
+    public let bundle: TrustBundle
+    /// Key ids (hex SHA-256 of SPKI) of the keys whose signatures sealed it.
+    public let signerKeyIDs: [String]
+
+    init(envelope: [UInt8], digest: [UInt8], bundle: TrustBundle, signerKeyIDs: [String]) {
+        self.envelope = envelope
+        self.digest = digest
+        self.bundle = bundle
+        self.signerKeyIDs = signerKeyIDs
+    }
+
+    /// The bundle's version.
+    public var version: UInt64 { bundle.version }
+
+    /// ``digest`` as lowercase hex.
+    public var digestHex: String { hexString(digest) }
+}
+
+/// Where a time falls in a bundle's validity window.
+public enum BundleValidity: Sendable, Hashable {
+    /// Valid; `secondsLeft` until `expires`.
+    case valid(secondsLeft: Int64)
+    /// Past `expires` but within the grace period: accepted, with a warning.
+    case inGracePeriod(expiredSecondsAgo: Int64, graceSecondsLeft: Int64)
+    /// Past the grace period.
+    case expired(expiredSecondsAgo: Int64)
+    /// Before `notBefore`.
+    case notYetValid(secondsUntilValid: Int64)
+
+    /// Whether the bundle may be used.
+    public var isUsable: Bool {
+        switch self {
+        case .valid, .inGracePeriod: true
+        case .expired, .notYetValid: false
+        }
+    }
+
+    /// A sentence for people.
+    public var summary: String {
+        func days(_ s: Int64) -> String {
+            let d = s / 86400
+            return d == 1 ? "1 day" : "\(d) days"
+        }
+        switch self {
+        case .valid(let left): return "valid, \(days(left)) left"
+        case .inGracePeriod(let ago, let left):
+            return
+                "EXPIRED \(days(ago)) ago, accepted within its grace period for \(days(left)) more; install a newer bundle"
+        case .expired(let ago): return "EXPIRED \(days(ago)) ago (grace period over); install a newer bundle"
+        case .notYetValid(let until):
+            return "not valid yet (valid in \(days(until))); check the clock or the bundle's notBefore"
+        }
+    }
+}
+
+extension TrustBundle {
+    /// The validity at `time` (Unix seconds): `notBefore ≤ t ≤ expires` is valid; up to `expires + gracePeriod`
+    /// is the grace period.
+    public func validity(at time: Int64) -> BundleValidity {
+        if time < notBefore { return .notYetValid(secondsUntilValid: notBefore - time) }
+        if time <= expires { return .valid(secondsLeft: expires - time) }
+        if time <= expires + gracePeriod {
+            return .inGracePeriod(expiredSecondsAgo: time - expires, graceSecondsLeft: expires + gracePeriod - time)
+        }
+        return .expired(expiredSecondsAgo: time - expires)
+    }
+}

@@ -1,0 +1,71 @@
+import Synchronization
+import WSCCrypto
+
+/// The node's trust: the state directory, the keys pinned in configuration, and the active sealed bundle.
+/// Installs are serialized; readers take an immutable snapshot (``active``) that stays valid after a rotate.
+public final class TrustStore: Sendable {
+    /// The state directory.
+    public let directory: StateDirectory
+    /// The keys that must sign the very first bundle (from the node's configuration), if configured.
+    public let pinned: KeyThreshold?
+
+    private struct Current: Sendable {
+        var state: PersistedState?
+        var active: SealedTrustBundle?
+    }
+
+    private let current: Mutex<Current>
+
+    /// Opens the store and re-checks the installed bundle with the seal check. An installed bundle that expired
+    /// is kept (its keys authorize the next one) but ``active`` reports it unusable through its validity.
+    public init(directory: StateDirectory, pinned: KeyThreshold?) throws {
+        self.directory = directory
+        self.pinned = pinned
+        var current = Current()
+        if let (state, envelope) = try directory.load() {
+            let time = TrustedTime.current(floor: state.timeFloor)
+            let context = SealCheck.Context(
+                authorizing: nil, counter: state.counter, activeDigest: state.bundleDigest, time: time)
+            current.active = try SealCheck.seal(envelope, context: context)
+            current.state = state
+        }
+        self.current = Mutex(current)
+    }
+
+    /// The active bundle, if one is installed (check its validity before use).
+    public var active: SealedTrustBundle? { current.withLock { $0.active } }
+
+    /// The anti-rollback state, if a bundle was ever installed.
+    public var state: PersistedState? { current.withLock { $0.state } }
+
+    /// The trusted time now.
+    public func trustedTime() -> TrustedTime {
+        TrustedTime.current(floor: current.withLock { $0.state?.timeFloor } ?? TrustedTime.buildFloor)
+    }
+
+    /// Seal-checks `envelope` against the active bundle (or the pinned keys for the first one), persists it
+    /// atomically, raises the counter and the time floor, and makes it active. On any failure nothing changes.
+    @discardableResult
+    public func install(_ envelope: [UInt8], time: TrustedTime? = nil) throws -> SealedTrustBundle {
+        try current.withLock { current in
+            let now = time ?? TrustedTime.current(floor: current.state?.timeFloor ?? TrustedTime.buildFloor)
+            guard let authorizing = current.active?.bundle.bundleKeys ?? pinned else {
+                throw TrustStoreError(
+                    .thresholdNotMet,
+                    "no bundle is installed and no keys are pinned for the first one: configure the pinned bundle keys")
+            }
+            let context = SealCheck.Context(
+                authorizing: authorizing, counter: current.state?.counter ?? 0,
+                activeDigest: current.state?.bundleDigest, time: now)
+            let sealed = try SealCheck.check(envelope, context: context)
+            if let active = current.active, sealed.version == active.version { return active }
+            let state = PersistedState(
+                counter: sealed.version, bundleDigest: sealed.digest,
+                timeFloor: max(current.state?.timeFloor ?? 0, sealed.bundle.issuedAt, TrustedTime.buildFloor))
+            try directory.commit(envelope: envelope, state: state)
+            current.state = state
+            current.active = sealed
+            return sealed
+        }
+    }
+}

@@ -1,0 +1,241 @@
+import ArgumentParser
+import TrustStore
+import WSCCrypto
+import WSCJSON
+
+struct BundleInspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Print a trust bundle's content (signatures are not checked here; see verify).",
+        discussion: ExitStatus.helpText)
+
+    @Option(name: [.customShort("i"), .customLong("input-file")], help: "Envelope to inspect.")
+    var input: String
+
+    @Flag(help: "Print the payload and signature list as JSON.")
+    var json = false
+
+    func run() throws {
+        let (_, envelope) = try BundleFiles.loadEnvelope(input)
+        let bundle: TrustBundle
+        do {
+            bundle = try TrustBundle(payload: envelope.payload)
+        } catch let error as TrustStoreError {
+            throw CLIError.usage("\(input): \(error.reason)")
+        }
+        if json {
+            let signatures = JSONValue.array(
+                envelope.signatures.map { .object(try! JSONObject([("keyid", .string($0.keyID))])) })
+            let out = JSONValue.object(
+                try! JSONObject([
+                    ("payloadType", .string(envelope.payloadType)), ("payload", bundle.json),
+                    ("signatures", signatures),
+                    ("validity", .string(bundle.validity(at: TrustedTime.current(floor: 0).now).summary)),
+                ]))
+            print(String(decoding: JSONWriter.encode(out, pretty: true), as: UTF8.self))
+            return
+        }
+        print(BundleText.describe(bundle, envelope: envelope, at: TrustedTime.current(floor: 0)))
+    }
+}
+
+enum BundleText {
+    static func describe(_ bundle: TrustBundle, envelope: DSSEEnvelope, at time: TrustedTime) -> String {
+        var lines: [String] = []
+        lines.append("trust bundle version \(bundle.version)")
+        lines.append("  issued      \(RFC3339.format(bundle.issuedAt))")
+        lines.append(
+            "  valid       \(RFC3339.format(bundle.notBefore)) .. \(RFC3339.format(bundle.expires)) (grace \(bundle.gracePeriod / 86400) days)"
+        )
+        lines.append("  now         \(bundle.validity(at: time.now).summary)")
+        lines.append(
+            "  bundle keys \(bundle.bundleKeys.threshold) of \(bundle.bundleKeys.keys.count) must sign the next bundle:"
+        )
+        for key in bundle.bundleKeys.keys { lines.append("    \(key.publicKey.type) \(key.keyID)") }
+        lines.append("  publishers  \(bundle.publishers.count)")
+        for p in bundle.publishers {
+            var window = ""
+            if p.notBefore != nil || p.notAfter != nil {
+                window = " valid \(p.notBefore.map(RFC3339.format) ?? "-") .. \(p.notAfter.map(RFC3339.format) ?? "-")"
+            }
+            lines.append("    \(escape(p.name)) key id \(p.keyID)\(window)")
+        }
+        lines.append("  identities  \(bundle.identities.count)")
+        for id in bundle.identities {
+            lines.append(
+                "    issuer \(escape(id.issuer)) subject \(id.subject.map(escape) ?? "~ " + escape(id.subjectPattern ?? ""))"
+            )
+        }
+        lines.append("  private CAs \(bundle.certificateAuthorities.count)")
+        for ca in bundle.certificateAuthorities {
+            lines.append(
+                "    \(escape(ca.name)): \(ca.certificates.map { escape($0.subject) }.joined(separator: " <- "))")
+        }
+        lines.append("  sigstore    \(bundle.sigstoreTrustedRoot == nil ? "none" : "trusted root embedded")")
+        lines.append(
+            "  revocations \(bundle.revocations.keyIDs.count) key id(s), \(bundle.revocations.certificateSHA256.count) certificate(s)"
+        )
+        for id in bundle.revocations.keyIDs.sorted() { lines.append("    key \(id)") }
+        for fp in bundle.revocations.certificateSHA256.sorted() { lines.append("    certificate \(fp)") }
+        if let tuf = bundle.tuf {
+            lines.append(
+                "  tuf         \(escape(tuf.repositoryURL)) targets \(tuf.targets.map(escape).joined(separator: ", "))")
+        }
+        lines.append("  signatures  \(envelope.signatures.count)")
+        for s in envelope.signatures { lines.append("    key id \(escape(s.keyID))") }
+        return lines.joined(separator: "\n")
+    }
+
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
+                out += "\\x" + String(scalar.value, radix: 16)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
+
+struct BundleVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check a bundle's signatures against given bundle keys and print its validity and days left.",
+        discussion: ExitStatus.helpText)
+
+    @Option(name: [.customShort("i"), .customLong("input-file")], help: "Envelope to verify.")
+    var input: String
+
+    @Option(name: [.customShort("K"), .customLong("public-key")], help: "Trusted bundle key (repeatable).")
+    var publicKey: [String] = []
+
+    @Option(help: "How many of the given keys must have signed.")
+    var threshold: Int = 1
+
+    @Option(help: "Check validity at this time (RFC 3339) instead of now.")
+    var at: String?
+
+    func run() throws {
+        let (bytes, envelope) = try BundleFiles.loadEnvelope(input)
+        let keys = try BundleFiles.keyThreshold(publicKey, threshold: threshold, option: "-K")
+        let time =
+            try at.map { TrustedTime(systemClock: try BundleFiles.parseTime($0, "--at"), floor: 0) }
+            ?? TrustedTime.current(floor: 0)
+        do {
+            let sealed = try SealCheck.seal(
+                bytes, context: .init(authorizing: keys, counter: 0, activeDigest: nil, time: time))
+            print(BundleText.describe(sealed.bundle, envelope: envelope, at: time))
+            print(
+                "signatures: valid, by \(sealed.signerKeyIDs.count) key(s) (\(keys.threshold) of the given keys required)"
+            )
+            try SealCheck.requireUsable(sealed, at: time)
+            print("verdict: OK")
+        } catch {
+            throw BundleFiles.trustError(error)
+        }
+    }
+}
+
+struct BundleImportWscCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import-wsc",
+        abstract: "Convert a trust bundle of the wsc Rust tool into an unsigned wsc bundle envelope.",
+        discussion: """
+            The legacy signature is not carried over (it covers a re-serialization, not the bytes): sign the result \
+            with your bundle keys. CAs and transparency logs become an embedded Sigstore trusted root; revoked \
+            certificates are kept.
+
+            \(ExitStatus.helpText)
+            """)
+
+    @Option(name: [.customShort("i"), .customLong("input-file")], help: "Legacy wsc bundle (JSON).")
+    var input: String
+
+    @Option(name: [.customShort("o"), .customLong("output-file")], help: "Envelope to write.")
+    var output: String
+
+    @Option(help: "Version of the new bundle (default: the legacy version).")
+    var version: UInt64?
+
+    @Option(help: "Key that may sign the next bundle (repeatable).")
+    var bundleKey: [String] = []
+
+    @Option(help: "How many bundle keys must sign the next bundle.")
+    var threshold: Int = 1
+
+    func run() throws {
+        let bytes = try FileIO.read(input, what: "wsc bundle", limit: 8 << 20)
+        do {
+            let legacy = try WscLegacyBundle(parsing: bytes)
+            guard !bundleKey.isEmpty else { throw CLIError.usage("give at least one --bundle-key") }
+            var builder = TrustBundleBuilder(
+                version: version ?? max(legacy.version, 1), issuedAt: TrustedTime.current(floor: 0).systemClock,
+                notBefore: legacy.notBefore, expires: legacy.notAfter,
+                bundleKeys: try bundleKey.map { try KeyFiles.loadPublicKey($0) })
+            builder.gracePeriod = legacy.gracePeriod
+            builder.threshold = threshold
+            builder.sigstoreTrustedRoot = legacy.trustedRoot
+            builder.revokedCertificateSHA256 = legacy.revokedCertificates
+            try FileIO.writeAtomically(output, try builder.envelope().serialized())
+            print(
+                "converted wsc bundle version \(legacy.version) into \(output) (unsigned); sign it with wscctl bundle sign"
+            )
+        } catch {
+            throw BundleFiles.trustError(error)
+        }
+    }
+}
+
+struct BundleInstallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install",
+        abstract: "Seal-check a bundle and install it in a state directory (what wscd does on rotate).",
+        discussion: ExitStatus.helpText)
+
+    @OptionGroup var state: StateOptions
+
+    @Option(name: [.customShort("i"), .customLong("input-file")], help: "Signed envelope to install.")
+    var input: String
+
+    func run() throws {
+        let store = try BundleFiles.openStore(
+            stateDir: state.stateDir, sealKey: state.sealKey, pinned: state.pinnedKey, threshold: state.pinnedThreshold)
+        let (bytes, _) = try BundleFiles.loadEnvelope(input)
+        do {
+            let sealed = try store.install(bytes)
+            print(
+                "installed trust bundle version \(sealed.version) (\(sealed.bundle.validity(at: store.trustedTime().now).summary))"
+            )
+        } catch {
+            throw BundleFiles.trustError(error)
+        }
+    }
+}
+
+struct BundleStatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show the state directory's counter, time floor and active bundle.",
+        discussion: ExitStatus.helpText)
+
+    @OptionGroup var state: StateOptions
+
+    func run() throws {
+        let store = try BundleFiles.openStore(
+            stateDir: state.stateDir, sealKey: state.sealKey, pinned: state.pinnedKey, threshold: state.pinnedThreshold)
+        let time = store.trustedTime()
+        guard let active = store.active, let persisted = store.state else {
+            print("no trust bundle installed in \(state.stateDir)")
+            throw CLIError(exitCode: ExitStatus.invalid, message: "no trust bundle installed")
+        }
+        print("state directory  \(state.stateDir) (\(store.directory.isSealed ? "sealed with HMAC" : "NOT sealed"))")
+        print("counter          \(persisted.counter)")
+        print("time floor       \(RFC3339.format(persisted.timeFloor))")
+        print(
+            "trusted time     \(RFC3339.format(time.now)) (system clock \(time.clockReliable ? "reliable" : "BELOW the floor: unreliable"))"
+        )
+        print("active bundle    version \(active.version), digest \(active.digestHex)")
+        print("validity         \(active.bundle.validity(at: time.now).summary)")
+    }
+}
