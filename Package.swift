@@ -9,10 +9,12 @@ let package = Package(
         .library(name: "WasmSignatures", targets: ["WasmSignatures"]),
         .library(name: "WSCJSON", targets: ["WSCJSON"]),
         .library(name: "TrustStore", targets: ["TrustStore"]),
+        .library(name: "WSCConfiguration", targets: ["WSCConfiguration"]),
         .executable(name: "wscctl", targets: ["wscctl"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C glue only: macros and variadics made callable from Swift, linked through pkg-config.
@@ -28,6 +30,8 @@ let package = Package(
         // Strict JSON reader, OLPC canonical JSON and a plain writer; pure Swift, no Foundation.
         .target(name: "WSCJSON"),
         .target(name: "TrustStore", dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON"]),
+        // wscd's configuration file (/etc/wscd/wscd.toml): strict TOML, every error with file and line.
+        .target(name: "WSCConfiguration", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "wscctl",
             dependencies: [
@@ -41,6 +45,7 @@ let package = Package(
         .testTarget(name: "WasmSignaturesTests", dependencies: ["WasmSignatures", "WSCCrypto"]),
         .testTarget(name: "WSCJSONTests", dependencies: ["WSCJSON"]),
         .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures", "TrustStore"]),
+        .testTarget(name: "WSCConfigurationTests", dependencies: ["WSCConfiguration"]),
         .testTarget(name: "TrustStoreTests", dependencies: ["TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON"]),
     ],
     swiftLanguageModes: [.v6]
