@@ -44,7 +44,7 @@ test-asan:
 lint:
 	$(SWIFT) format lint --strict -r Sources Tests Package.swift
 
-## run: build, then demonstrate the offline flow in a temporary directory.
+## run: build, then start wscd in the foreground on a demo node in a temporary directory.
 run: build
 	@sh scripts/demo.sh .build/release/wscctl
 
@@ -54,6 +54,11 @@ bench: deps
 
 install: build
 	install -D -m 0755 .build/release/wscctl $(DESTDIR)$(PREFIX)/bin/wscctl
+	install -D -m 0755 .build/release/wscd $(DESTDIR)$(PREFIX)/bin/wscd
+	install -D -m 0644 systemd/wscd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/wscd.service
+	install -D -m 0644 systemd/wscd.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/wscd.socket
+	install -D -m 0644 systemd/wscd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/wscd.conf
+	install -D -m 0644 config/wscd.toml $(DESTDIR)/etc/wscd/wscd.toml.example
 
 clean:
 	rm -rf .build .build-asan Benchmarks/.build

@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TrustStore", targets: ["TrustStore"]),
         .library(name: "WSCConfiguration", targets: ["WSCConfiguration"]),
         .executable(name: "wscctl", targets: ["wscctl"]),
+        .executable(name: "wscd", targets: ["wscd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,12 +31,23 @@ let package = Package(
         // Strict JSON reader, OLPC canonical JSON and a plain writer; pure Swift, no Foundation.
         .target(name: "WSCJSON"),
         .target(name: "TrustStore", dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON"]),
+        // GNU-only socket calls (accept4, SO_PEERCRED, SCM_RIGHTS) that Swift's Glibc module hides.
+        .target(name: "CWSCSys", cSettings: [.define("_GNU_SOURCE")]),
+        .target(name: "WSCProtocol", dependencies: ["WSCJSON"]),
+        .target(name: "WSCClient", dependencies: ["WSCProtocol", "WSCJSON", "CWSCSys"]),
+        .target(
+            name: "WSCDaemon",
+            dependencies: [
+                "WSCProtocol", "WSCJSON", "WSCCrypto", "WasmSignatures", "TrustStore", "WSCPlatform",
+                "WSCConfiguration", "CWSCSys",
+            ]),
+        .executableTarget(name: "wscd", dependencies: ["WSCDaemon"]),
         // wscd's configuration file (/etc/wscd/wscd.toml): strict TOML, every error with file and line.
         .target(name: "WSCConfiguration", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "wscctl",
             dependencies: [
-                "WSCCrypto", "WasmSignatures", "TrustStore", "WSCJSON",
+                "WSCCrypto", "WasmSignatures", "TrustStore", "WSCJSON", "WSCClient", "WSCProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +57,9 @@ let package = Package(
         .testTarget(name: "WasmSignaturesTests", dependencies: ["WasmSignatures", "WSCCrypto"]),
         .testTarget(name: "WSCJSONTests", dependencies: ["WSCJSON"]),
         .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures", "TrustStore"]),
+        .testTarget(
+            name: "WSCDaemonTests",
+            dependencies: ["WSCClient", "WSCProtocol", "WSCJSON", "TrustStore", "WSCCrypto", "WasmSignatures"]),
         .testTarget(name: "WSCConfigurationTests", dependencies: ["WSCConfiguration"]),
         .testTarget(name: "TrustStoreTests", dependencies: ["TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON"]),
     ],

@@ -1,14 +1,14 @@
 #!/bin/sh
-# The offline flow, end to end, in a temporary directory: keygen, sign, verify, tamper, verify again.
-# (The daemon wscd is not part of this build yet; this shows what wscctl does without it.)
+# make run: a demo node in a temporary directory. Generates a bundle key, a publisher key, a signed trust bundle,
+# a signed and a tampered module and a configuration, then runs wscd in the foreground on its own socket.
 set -eu
-WSCCTL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+BIN=$(cd "$(dirname "$1")" && pwd)
+WSCCTL=$BIN/wscctl
+WSCD=$BIN/wscd
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/wsc-demo.XXXXXX")
+chmod 700 "$DIR"
 cd "$DIR"
-say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
-run() { say "$*"; "$@"; }
 
-# A small valid module: a type section and a custom section with some text.
 python3 - <<'PY'
 def uleb(n):
     out = bytearray()
@@ -22,18 +22,54 @@ module = b"\0asm\x01\0\0\0" + section(1, b"\x01\x60\x00\x00") + section(0, uleb(
 open("module.wasm", "wb").write(module)
 PY
 
-echo "wsc offline demo in $DIR (wscd, the daemon, is not built yet: this is the offline flow)"
-run "$WSCCTL" keygen -k secret.key -K public.key
-run ls -l secret.key public.key
-run "$WSCCTL" sign -i module.wasm -o signed.wasm -k secret.key -K public.key
-run "$WSCCTL" show -i signed.wasm
-run "$WSCCTL" verify -i signed.wasm -K public.key
-say "flip one byte near the end and verify again (expect exit status 1)"
+"$WSCCTL" keygen --format pem -k root.key -K root.pub >/dev/null
+"$WSCCTL" keygen -k acme.key -K acme.pub >/dev/null
+"$WSCCTL" bundle create -o bundle.json --version 1 --valid-days 30 --publisher acme=acme.pub --bundle-key root.pub >/dev/null
+"$WSCCTL" bundle sign -i bundle.json -o bundle.json -k root.key >/dev/null
+"$WSCCTL" sign -i module.wasm -o signed.wasm -k acme.key
 python3 -c "b=bytearray(open('signed.wasm','rb').read()); b[-3]^=1; open('tampered.wasm','wb').write(b)"
-set +e
-"$WSCCTL" verify -i tampered.wasm -K public.key
-echo "exit status: $?"
-set -e
-run "$WSCCTL" sign -i module.wasm -o module.wasm.unused -k secret.key -S module.sig
-run "$WSCCTL" verify -i module.wasm -S module.sig -K public.key --json
-printf '\nFiles are in %s. Try: %s --help\n' "$DIR" "$WSCCTL"
+"$WSCCTL" bundle create -o bundle-v2.json --version 2 --valid-days 60 --publisher acme=acme.pub --bundle-key root.pub >/dev/null
+"$WSCCTL" bundle sign -i bundle-v2.json -o bundle-v2.json -k root.key >/dev/null
+
+cat > wscd.toml <<TOML
+# Demo configuration (see config/wscd.toml in the repository for every key).
+[server]
+socket = "$DIR/wscd.sock"
+socket_mode = "0600"
+
+[state]
+directory = "$DIR/state"
+
+[trust]
+pinned_keys = ["$DIR/root.pub"]
+initial_bundle = "$DIR/bundle.json"
+
+[authorization]
+sign_uids = [$(id -u)]
+rotate_uids = [$(id -u)]
+
+[signing]
+generate_if_missing = true
+
+[log]
+format = "text"
+TOML
+
+cat <<EOF
+
+wsc demo node in $DIR
+wscd runs in the foreground on $DIR/wscd.sock (Ctrl-C drains and stops it). In another terminal, try:
+
+  export WSCD_SOCKET=$DIR/wscd.sock
+  $WSCCTL status
+  $WSCCTL verify --daemon -i $DIR/signed.wasm            # valid, signed by acme
+  $WSCCTL verify --daemon --fd -i $DIR/signed.wasm       # the same, module passed as a file descriptor
+  $WSCCTL verify --daemon -i $DIR/tampered.wasm          # refused (exit status 1)
+  $WSCCTL sign --daemon -i $DIR/module.wasm -o $DIR/by-wscd.wasm
+  $WSCCTL rotate --bundle $DIR/bundle-v2.json            # trust bundle version 2
+  $WSCCTL rotate --bundle $DIR/bundle.json               # rollback: refused
+  $WSCCTL rotate --signing-key
+  $WSCCTL status --json
+
+EOF
+exec "$WSCD" --config "$DIR/wscd.toml"

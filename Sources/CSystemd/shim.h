@@ -2,3 +2,4 @@
 // formats the text and calls sd_notify.
 #pragma once
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-journal.h>

@@ -13,6 +13,15 @@ public struct TrustVerdict: Sendable, Hashable {
     public let reason: String?
     /// Things the operator should know even when valid (grace period, skipped entries, revoked keys seen).
     public let warnings: [String]
+
+    /// Creates a verdict.
+    public init(valid: Bool, signers: [String], bundleVersion: UInt64?, reason: String?, warnings: [String]) {
+        self.valid = valid
+        self.signers = signers
+        self.bundleVersion = bundleVersion
+        self.reason = reason
+        self.warnings = warnings
+    }
 }
 
 /// Verifies wasmsig modules against a sealed trust bundle and a publisher policy. Pure: bytes, trust, policy

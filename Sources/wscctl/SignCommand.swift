@@ -1,5 +1,6 @@
 import ArgumentParser
 import WSCCrypto
+import WSCProtocol
 import WasmSignatures
 
 struct SignCommand: ParsableCommand {
@@ -13,8 +14,13 @@ struct SignCommand: ParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output-file")], help: "Signed module to write.")
     var output: String?
 
-    @Option(name: [.customShort("k"), .customLong("secret-key")], help: "Secret key file.")
-    var secretKey: String
+    @Option(name: [.customShort("k"), .customLong("secret-key")], help: "Secret key file (not with --daemon).")
+    var secretKey: String?
+
+    @Flag(help: "Have the running wscd sign with its own key (the key never leaves wscd).")
+    var daemon = false
+
+    @OptionGroup var socket: SocketOptions
 
     @Option(
         name: [.customShort("K"), .customLong("public-key")],
@@ -30,12 +36,14 @@ struct SignCommand: ParsableCommand {
     var signatureFile: String?
 
     func run() throws {
+        if daemon || socket.socket != nil { return try signWithDaemon() }
+        guard let secretKey else { throw CLIError.usage("give the secret key with -k FILE, or --daemon") }
         let key = try KeyFiles.loadSecretKey(secretKey)
         var keyID: [UInt8]?
         if let publicKey {
             let pk = try KeyFiles.loadPublicKey(publicKey)
             guard pk == key.publicKey else {
-                throw CLIError.usage("the public key \(publicKey) does not belong to the secret key \(secretKey)")
+                throw CLIError.usage("the public key \(publicKey) does not belong to the secret key")
             }
             keyID = pk.wasmsigKeyID
         } else if withKeyID {
@@ -59,6 +67,26 @@ struct SignCommand: ParsableCommand {
             if let output { try FileIO.writeAtomically(output, result.module) }
         } else if let output {
             try FileIO.writeAtomically(output, result.module)
+        }
+    }
+
+    func signWithDaemon() throws {
+        guard secretKey == nil, publicKey == nil else {
+            throw CLIError.usage("--daemon signs with wscd's key: -k and -K do not apply")
+        }
+        guard let destination = signatureFile ?? output else {
+            throw CLIError.usage("give -o FILE for the signed module, or -S FILE for a detached signature")
+        }
+        let module = try FileIO.read(input, what: "module", limit: ModuleFiles.limits.maximumModuleSize)
+        let client = try socket.connect()
+        do {
+            let (result, body) = try client.call(.sign, [("detached", .bool(signatureFile != nil))], body: module)
+            try FileIO.writeAtomically(destination, body)
+            if case .string(let id) = result["keyId"] ?? .null { print("signed by wscd key \(id)") }
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw daemonError(error)
         }
     }
 }

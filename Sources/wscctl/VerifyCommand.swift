@@ -1,7 +1,13 @@
 import ArgumentParser
 import TrustStore
 import WSCCrypto
+import WSCJSON
+import WSCProtocol
 import WasmSignatures
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,8 +46,16 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "With --state-dir: a publisher that may sign (repeatable; default: any publisher of the bundle).")
     var publisher: [String] = []
 
-    @Option(help: "With --state-dir: how many distinct listed publishers must have signed.")
+    @Option(help: "With --state-dir or --daemon: how many distinct listed publishers must have signed.")
     var require: Int?
+
+    @Flag(help: "Ask the running wscd (its sealed trust bundle) instead of verifying in this process.")
+    var daemon = false
+
+    @Flag(help: "With --daemon: pass the module as a file descriptor instead of sending its bytes.")
+    var fd = false
+
+    @OptionGroup var socket: SocketOptions
 
     struct TrustVerdictJSON: Encodable {
         let module: String
@@ -70,6 +84,7 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
+        if daemon || socket.socket != nil { return try verifyWithDaemon() }
         if let stateDir { return try verifyWithBundle(stateDir: stateDir) }
         guard !publicKeys.isEmpty else {
             throw CLIError.usage("give at least one public key with -K FILE, or a trust bundle with --state-dir DIR")
@@ -168,6 +183,58 @@ struct VerifyCommand: ParsableCommand {
         if !verdict.valid {
             throw CLIError.invalid(
                 "\(input): refused under trust bundle version \(verdict.bundleVersion ?? 0): \(verdict.reason ?? "")")
+        }
+    }
+
+    func verifyWithDaemon() throws {
+        guard publicKeys.isEmpty, split == nil, stateDir == nil else {
+            throw CLIError.usage("--daemon verifies against wscd's trust bundle: -K, -s and --state-dir do not apply")
+        }
+        var fields: [(String, JSONValue)] = [("kind", .string("any"))]
+        if !publisher.isEmpty { fields.append(("publishers", .array(publisher.map { .string($0) }))) }
+        if let require { fields.append(("require", .integer(Int64(require)))) }
+        var body: [UInt8] = []
+        var passFD: Int32?
+        if fd {
+            let descriptor = open(input, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw CLIError.usage("cannot open module \(input): \(FileIO.errnoText())") }
+            passFD = descriptor
+            fields.append(("fd", .bool(true)))
+        } else {
+            body = try FileIO.read(input, what: "module", limit: ModuleFiles.limits.maximumModuleSize)
+        }
+        defer { if let passFD { close(passFD) } }
+        if let signatureFile {
+            let signature = try ModuleFiles.loadSignature(signatureFile)
+            body += signature
+            fields.append(("signatureLength", .integer(Int64(signature.count))))
+        }
+        let client = try socket.connect()
+        let result: JSONObject
+        do {
+            result = try client.call(.verify, fields, body: body, passing: passFD).result
+        } catch {
+            throw daemonError(error)
+        }
+        if json {
+            print(String(decoding: JSONWriter.encode(.object(result), pretty: true), as: UTF8.self))
+        }
+        let valid = result["valid"] == .bool(true)
+        var signers: [String] = []
+        if case .array(let list) = result["signers"] ?? .null {
+            signers = list.compactMap { if case .string(let s) = $0 { s } else { nil } }
+        }
+        var version = "?"
+        if case .integer(let v) = result["bundleVersion"] ?? .null { version = String(v) }
+        if !json, valid {
+            print(
+                "\(input): valid, signed by \(signers.joined(separator: ", ")) under trust bundle version \(version) (wscd)"
+            )
+        }
+        if !valid {
+            var reason = ""
+            if case .string(let r) = result["reason"] ?? .null { reason = r }
+            throw CLIError.invalid("\(input): refused by wscd under trust bundle version \(version): \(reason)")
         }
     }
 }

@@ -1,0 +1,32 @@
+// Thin wrappers over the Linux socket calls Swift's Glibc module hides or cannot express
+// (accept4, SO_PEERCRED, SCM_RIGHTS control messages). Plain C types only.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC.
+int wsc_accept_nonblock(int listen_fd);
+
+/// The peer's credentials (SO_PEERCRED). Returns 0 or -1 with errno.
+int wsc_peer_cred(int fd, int32_t *pid, uint32_t *uid, uint32_t *gid);
+
+/// Binds and listens on a Unix stream socket at `path` with permission `mode`, under a temporary umask so the
+/// socket never exists with looser permissions. Removes a stale socket file first. Non-blocking, close-on-exec.
+int wsc_unix_listen(const char *path, unsigned mode, int backlog);
+
+/// Connects a blocking, close-on-exec Unix stream socket to `path`.
+int wsc_unix_connect(const char *path);
+
+/// Sets O_NONBLOCK and FD_CLOEXEC.
+int wsc_set_nonblock_cloexec(int fd);
+
+/// recvmsg into `buf`; file descriptors passed with SCM_RIGHTS (at most `max_fds`) are stored in `fds` and
+/// their number in `*nfds` (marked close-on-exec). Returns bytes read, 0 at EOF, -1 with errno.
+ssize_t wsc_recv_with_fds(int fd, void *buf, size_t len, int *fds, int max_fds, int *nfds);
+
+/// sendmsg of `buf` with one file descriptor attached (SCM_RIGHTS) when `pass_fd` >= 0. MSG_NOSIGNAL.
+ssize_t wsc_send_with_fd(int fd, const void *buf, size_t len, int pass_fd);
+
+/// send with MSG_NOSIGNAL | MSG_DONTWAIT.
+ssize_t wsc_send_nosignal(int fd, const void *buf, size_t len);

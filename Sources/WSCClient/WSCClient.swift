@@ -1,0 +1,106 @@
+import CWSCSys
+import WSCJSON
+import WSCProtocol
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A blocking client for wscd's socket: connect, send framed requests (pipelined if you like), read answers.
+/// One client belongs to one thread at a time.
+public final class WSCClient {
+    /// The default socket path.
+    public static let defaultSocketPath = "/run/wscd/wscd.sock"
+
+    private let fd: Int32
+    private var decoder: FrameDecoder
+    private var nextID: Int64 = 1
+
+    /// Connects to `socketPath`. When nothing listens there, the error says so and how to start the daemon.
+    public init(
+        socketPath: String = WSCClient.defaultSocketPath, maximumFrameLength: Int = 1 << 30, timeoutSeconds: Int = 60
+    )
+        throws
+    {
+        let fd = wsc_unix_connect(socketPath)
+        guard fd >= 0 else {
+            let e = errno
+            let why = String(cString: strerror(e))
+            if e == ENOENT || e == ECONNREFUSED {
+                throw ProtocolError(
+                    .shuttingDown,
+                    "wscd is not running (nothing listens on \(socketPath): \(why)). Start it with `systemctl start wscd` (or `make run` for a demo), or pass --socket PATH"
+                )
+            }
+            throw ProtocolError(.internalError, "cannot connect to \(socketPath): \(why)")
+        }
+        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        self.fd = fd
+        self.decoder = FrameDecoder(maximumFrameLength: maximumFrameLength)
+    }
+
+    deinit { close(fd) }
+
+    /// The raw socket descriptor (for tests that misbehave on purpose).
+    public var socketDescriptor: Int32 { fd }
+
+    /// Sends a request without waiting for the answer; returns its id.
+    @discardableResult
+    public func send(
+        _ op: Operation, _ fields: [(String, JSONValue)] = [], body: [UInt8] = [], passing passFD: Int32? = nil
+    )
+        throws -> Int64
+    {
+        let id = nextID
+        nextID += 1
+        try sendRaw(Frame(header: Messages.request(id: id, op: op, fields), body: body).encoded(), passing: passFD)
+        return id
+    }
+
+    /// Sends bytes as they are (tests use it for malformed frames).
+    public func sendRaw(_ bytes: [UInt8], passing passFD: Int32? = nil) throws {
+        var done = 0
+        var fdToPass = passFD ?? -1
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { wsc_send_with_fd(fd, $0.baseAddress! + done, $0.count - done, fdToPass) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw ProtocolError(.internalError, "send failed: \(String(cString: strerror(errno)))") }
+            fdToPass = -1  // the descriptor travels with the first bytes only
+            done += n
+        }
+    }
+
+    /// Reads the next response frame.
+    public func receive() throws -> Frame {
+        var scratch = [UInt8](repeating: 0, count: 256 * 1024)
+        while true {
+            if let frame = try decoder.next() { return frame }
+            let n = scratch.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                throw ProtocolError(
+                    .shuttingDown,
+                    n == 0 ? "wscd closed the connection" : "read failed: \(String(cString: strerror(errno)))")
+            }
+            scratch.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        }
+    }
+
+    /// Sends a request and waits for its answer: the result object and body, or the daemon's error thrown.
+    public func call(
+        _ op: Operation, _ fields: [(String, JSONValue)] = [], body: [UInt8] = [], passing passFD: Int32? = nil
+    )
+        throws -> (result: JSONObject, body: [UInt8])
+    {
+        let id = try send(op, fields, body: body, passing: passFD)
+        while true {
+            let frame = try receive()
+            guard Messages.id(of: frame.header) == id else { continue }
+            return (try Messages.result(of: frame.header), frame.body)
+        }
+    }
+}

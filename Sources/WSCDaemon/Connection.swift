@@ -1,0 +1,283 @@
+import CWSCSys
+@preconcurrency import Dispatch
+import WSCJSON
+import WSCProtocol
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// One client connection. All mutable state is confined to the connection's serial queue; work runs on the
+/// shared worker pool and its answer comes back to this queue. Limits: frame size (checked before buffering),
+/// requests in flight (reading pauses), pending output (reading pauses), idle and read timeouts (checked by the
+/// server's sweep). A malformed frame gets an error answer and the connection closes; nothing else is affected.
+final class Connection: @unchecked Sendable {
+    let fd: Int32
+    let peer: PeerCredentials
+    let queue: DispatchQueue
+    private unowned let server: Server
+
+    private var readSource: DispatchSourceRead?
+    private var writeSource: DispatchSourceWrite?
+    private var readSuspended = false
+    private var writeSuspended = true
+    private var decoder: FrameDecoder
+    private var output: [UInt8] = []
+    private var outputOffset = 0
+    private var inFlight = 0
+    private var receivedFDs: [Int32] = []
+    private var closing = false  // no more requests are read; close once answers are written
+    private var cancelled = false
+    private var pendingCancels = 0
+    private(set) var lastActivity: UInt64
+    private var partialSince: UInt64?
+
+    static let highWatermark = 4 << 20
+    static let lowWatermark = 1 << 20
+    static let readChunk = 256 * 1024
+
+    init(fd: Int32, peer: PeerCredentials, server: Server, maxFrame: Int) {
+        self.fd = fd
+        self.peer = peer
+        self.server = server
+        self.queue = DispatchQueue(label: "wscd.connection.\(fd)", target: DispatchQueue.global())
+        self.decoder = FrameDecoder(maximumFrameLength: maxFrame)
+        self.lastActivity = Monotonic.nanoseconds()
+    }
+
+    /// Starts reading. Sources are made here, on the connection's queue.
+    func start() {
+        queue.async {
+            var size: Int32 = 1 << 20
+            setsockopt(self.fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            let read = DispatchSource.makeReadSource(fileDescriptor: self.fd, queue: self.queue)
+            let write = DispatchSource.makeWriteSource(fileDescriptor: self.fd, queue: self.queue)
+            read.setEventHandler { [self] in onReadable() }
+            write.setEventHandler { [self] in onWritable() }
+            let cancelHandler: @Sendable () -> Void = { [self] in sourceCancelled() }
+            read.setCancelHandler(handler: cancelHandler)
+            write.setCancelHandler(handler: cancelHandler)
+            self.readSource = read
+            self.writeSource = write
+            self.pendingCancels = 2
+            read.activate()
+            write.activate()
+            write.suspend()  // resumed only while output is pending
+            self.writeSuspended = true
+        }
+    }
+
+    // MARK: Reading
+
+    private func onReadable() {
+        guard !closing else { return }
+        var scratch = [UInt8](repeating: 0, count: Connection.readChunk)
+        var fds = [Int32](repeating: -1, count: 8)
+        while !closing {
+            var count: Int32 = 0
+            let n = scratch.withUnsafeMutableBytes { buffer in
+                fds.withUnsafeMutableBufferPointer {
+                    wsc_recv_with_fds(fd, buffer.baseAddress, buffer.count, $0.baseAddress, 8, &count)
+                }
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { break }
+                closeNow()
+                return
+            }
+            for i in 0..<Int(count) { receivedFDs.append(fds[i]) }
+            if receivedFDs.count > server.limits.maxRequestsInFlight * 2 {
+                fail(ProtocolError(.badFrame, "too many file descriptors sent ahead of their frames"))
+                return
+            }
+            if n == 0 {
+                // The peer closed its side: answer what is in flight, then close.
+                closing = true
+                finishIfDone()
+                return
+            }
+            lastActivity = Monotonic.nanoseconds()
+            scratch.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            drainFrames()
+            if readSuspended || closing { return }
+        }
+    }
+
+    private func drainFrames() {
+        while !closing {
+            if inFlight >= server.limits.maxRequestsInFlight || pendingOutput > Connection.highWatermark {
+                pauseReading()
+                break
+            }
+            let frame: Frame?
+            do {
+                frame = try decoder.next()
+            } catch let error as ProtocolError {
+                fail(error)
+                return
+            } catch {
+                fail(ProtocolError(.badFrame, "\(error)"))
+                return
+            }
+            guard let frame else { break }
+            dispatch(frame)
+        }
+        partialSince = decoder.pendingByteCount > 0 ? (partialSince ?? Monotonic.nanoseconds()) : nil
+    }
+
+    private func dispatch(_ frame: Frame) {
+        var fdToPass: Int32?
+        if case .bool(true) = frame.header["fd"] ?? .null, !receivedFDs.isEmpty {
+            fdToPass = receivedFDs.removeFirst()
+        }
+        let passed = fdToPass
+        inFlight += 1
+        let peer = self.peer
+        let core = server.core
+        server.workers.submit { [self] in
+            let response = core.handle(frame, peer: peer, passedFD: passed)
+            let bytes = response.encoded()
+            queue.async { [self] in complete(bytes) }
+        }
+    }
+
+    private func complete(_ bytes: [UInt8]) {
+        inFlight -= 1
+        enqueue(bytes)
+        if !closing { resumeReadingIfPossible() }
+        finishIfDone()
+    }
+
+    private var pendingOutput: Int { output.count - outputOffset }
+
+    private func pauseReading() {
+        guard !readSuspended, !cancelled, let readSource else { return }
+        readSource.suspend()
+        readSuspended = true
+    }
+
+    private func resumeReadingIfPossible() {
+        guard readSuspended, !cancelled, inFlight < server.limits.maxRequestsInFlight,
+            pendingOutput < Connection.lowWatermark, let readSource
+        else { return }
+        readSuspended = false
+        readSource.resume()
+        drainFrames()  // frames may already be buffered
+    }
+
+    // MARK: Writing
+
+    private func enqueue(_ bytes: [UInt8]) {
+        guard !cancelled else { return }
+        if outputOffset > 0, outputOffset == output.count {
+            output.removeAll(keepingCapacity: true)
+            outputOffset = 0
+        }
+        output += bytes
+        flush()
+    }
+
+    private func flush() {
+        while pendingOutput > 0 {
+            let n = output.withUnsafeBytes {
+                wsc_send_nosignal(fd, $0.baseAddress! + outputOffset, $0.count - outputOffset)
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { break }
+                closeNow()  // the peer went away mid-response
+                return
+            }
+            outputOffset += n
+            lastActivity = Monotonic.nanoseconds()
+        }
+        if pendingOutput > 0 {
+            if writeSuspended, !cancelled, let writeSource {
+                writeSuspended = false
+                writeSource.resume()
+            }
+        } else {
+            output.removeAll(keepingCapacity: output.capacity <= 1 << 20)
+            outputOffset = 0
+            if !writeSuspended, !cancelled, let writeSource {
+                writeSuspended = true
+                writeSource.suspend()
+            }
+        }
+    }
+
+    private func onWritable() {
+        flush()
+        if !closing { resumeReadingIfPossible() }
+        finishIfDone()
+    }
+
+    // MARK: Closing
+
+    /// Answers with an error (request id unknown) and closes once it is written.
+    private func fail(_ error: ProtocolError) {
+        server.core.stats.error(error.code.rawValue)
+        server.core.log.info(
+            "closing a connection: \(error.message)", [("PEER_UID", "\(peer.uid)"), ("PEER_PID", "\(peer.pid)")])
+        closing = true
+        enqueue(Frame(header: Messages.failure(id: nil, error)).encoded())
+        finishIfDone()
+    }
+
+    private func finishIfDone() {
+        if closing, inFlight == 0, pendingOutput == 0 { closeNow() }
+    }
+
+    /// Stops reading new requests; in-flight ones are answered, then the connection closes (SIGTERM drain).
+    func drain() {
+        queue.async { [self] in
+            closing = true
+            finishIfDone()
+        }
+    }
+
+    /// Closes if idle too long or if a frame has been arriving too slowly.
+    func sweep(now: UInt64, idleNanoseconds: UInt64, readNanoseconds: UInt64) {
+        queue.async { [self] in
+            guard !cancelled else { return }
+            if let since = partialSince, now > since, now - since > readNanoseconds {
+                server.core.log.info(
+                    "closing a connection: a frame did not complete in time", [("PEER_UID", "\(peer.uid)")])
+                closeNow()
+            } else if inFlight == 0, pendingOutput == 0, now > lastActivity, now - lastActivity > idleNanoseconds {
+                closeNow()
+            }
+        }
+    }
+
+    private func closeNow() {
+        guard !cancelled else { return }
+        cancelled = true
+        guard readSource != nil else {
+            // Never started: there are no sources to cancel.
+            close(fd)
+            server.remove(self)
+            return
+        }
+        // A suspended source never delivers its cancel handler: resume before cancelling.
+        if readSuspended { readSource?.resume() }
+        if writeSuspended { writeSource?.resume() }
+        readSuspended = false
+        writeSuspended = false
+        readSource?.cancel()
+        writeSource?.cancel()
+    }
+
+    private func sourceCancelled() {
+        pendingCancels -= 1
+        guard pendingCancels == 0 else { return }
+        // Both sources are gone: only now may the descriptor number be reused.
+        close(fd)
+        for passed in receivedFDs { close(passed) }
+        receivedFDs.removeAll()
+        readSource = nil
+        writeSource = nil
+        server.remove(self)
+    }
+}

@@ -1,0 +1,379 @@
+import Synchronization
+import TrustStore
+import WSCConfiguration
+import WSCCrypto
+import WSCJSON
+import WSCProtocol
+import WasmSignatures
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// What the handlers share: configuration (swapped on reload), trust (swapped on rotate), the signing key,
+/// counters. Every request reads immutable snapshots, so a verify finishes on the trust it started with.
+final class DaemonCore: Sendable {
+    struct Settings: Sendable {
+        let config: DaemonConfiguration
+        let authorizer: Authorizer
+        let log: DaemonLog
+    }
+
+    let configPath: String?
+    let trust: TrustStore
+    let signing: SigningService
+    let stats = DaemonStats()
+    let startedAt: Int64
+    private let settings: Mutex<Settings>
+
+    init(config: DaemonConfiguration, configPath: String?, trust: TrustStore, signing: SigningService) {
+        self.configPath = configPath
+        self.trust = trust
+        self.signing = signing
+        self.startedAt = Monotonic.wallSeconds()
+        settings = Mutex(
+            Settings(
+                config: config, authorizer: Authorizer(config.authorization),
+                log: DaemonLog(level: config.log.level, format: config.log.format)))
+    }
+
+    var current: Settings { settings.withLock { $0 } }
+    var log: DaemonLog { current.log }
+
+    /// Re-reads the configuration file: authorization, limits that apply to new work, and logging change; the
+    /// socket and state directory need a restart (reported).
+    func reload() throws -> [String] {
+        guard let configPath else { return ["no configuration file: nothing to reload"] }
+        let fresh = try DaemonConfiguration.load(path: configPath)
+        var notes: [String] = []
+        let old = current.config
+        if fresh.server.socketPath != old.server.socketPath || fresh.state.directory != old.state.directory {
+            notes.append("socket and state directory changes take effect after a restart")
+        }
+        settings.withLock {
+            $0 = Settings(
+                config: fresh, authorizer: Authorizer(fresh.authorization),
+                log: DaemonLog(level: fresh.log.level, format: fresh.log.format))
+        }
+        return notes
+    }
+
+    // MARK: Requests
+
+    /// Handles one request; never throws: failures become error responses.
+    func handle(_ frame: Frame, peer: PeerCredentials, passedFD: Int32?) -> Frame {
+        let started = Monotonic.nanoseconds()
+        defer { if let passedFD { close(passedFD) } }
+        let id = Messages.id(of: frame.header)
+        do {
+            let (requestID, op) = try Messages.parseRequest(frame.header)
+            stats.request(op.rawValue)
+            let (result, body) = try dispatch(
+                op, frame: frame, peer: peer, passedFD: passedFD, requestID: requestID, started: started)
+            return Frame(header: Messages.success(id: requestID, result: result), body: body)
+        } catch let error as ProtocolError {
+            stats.error(error.code.rawValue)
+            if error.code == .notAuthorized {
+                log.warning(
+                    "denied: \(error.message)",
+                    [
+                        ("REQUEST_ID", id.map(String.init) ?? "-"), ("PEER_UID", "\(peer.uid)"),
+                        ("PEER_PID", "\(peer.pid)"),
+                    ])
+            }
+            return Frame(header: Messages.failure(id: id, error))
+        } catch {
+            stats.error("internal")
+            log.error("request failed: \(error)", [("REQUEST_ID", id.map(String.init) ?? "-")])
+            return Frame(header: Messages.failure(id: id, ProtocolError(.internalError, "\(error)")))
+        }
+    }
+
+    func require(_ right: Authorizer.Right, _ peer: PeerCredentials) throws {
+        guard current.authorizer.allows(right, peer) else {
+            throw ProtocolError(
+                .notAuthorized, "peer \(peer) may not \(right.rawValue); see [authorization] in wscd.toml")
+        }
+    }
+
+    func dispatch(
+        _ op: Operation, frame: Frame, peer: PeerCredentials, passedFD: Int32?, requestID: Int64, started: UInt64
+    )
+        throws -> (JSONObject, [UInt8])
+    {
+        switch op {
+        case .hello:
+            return (try hello(frame.header), [])
+        case .status:
+            try require(.verify, peer)
+            return (try status(), [])
+        case .verify:
+            try require(.verify, peer)
+            return (try verify(frame, peer: peer, passedFD: passedFD, requestID: requestID, started: started), [])
+        case .sign:
+            try require(.sign, peer)
+            return try sign(frame, peer: peer, passedFD: passedFD)
+        case .rotate:
+            try require(.rotate, peer)
+            return (try rotate(frame, peer: peer), [])
+        case .reload:
+            try require(.rotate, peer)
+            do {
+                let notes = try reload()
+                log.notice("configuration reloaded", [("PEER_UID", "\(peer.uid)")])
+                return (try JSONObject([("reloaded", .bool(true)), ("notes", .array(notes.map { .string($0) }))]), [])
+            } catch {
+                throw ProtocolError(.badRequest, "the configuration was not reloaded: \(error)")
+            }
+        }
+    }
+
+    func hello(_ header: JSONObject) throws -> JSONObject {
+        var offered: [Int64] = [1]
+        if case .array(let list) = header["versions"] ?? .null {
+            offered = list.compactMap { if case .integer(let v) = $0 { return v } else { return nil } }
+        }
+        guard let version = offered.filter({ Frame.supportedVersions.contains($0) }).max() else {
+            throw ProtocolError(
+                .unsupportedVersion,
+                "this wscd speaks protocol version(s) \(Frame.supportedVersions); offered \(offered)")
+        }
+        let config = current.config
+        return try JSONObject([
+            ("version", .integer(version)), ("server", .string("wscd \(DaemonInfo.version)")),
+            ("maxFrameBytes", .integer(Int64(config.server.maxFrameBytes))),
+            ("maxRequestsInFlight", .integer(Int64(config.server.maxRequestsInFlight))),
+            ("operations", .array(Operation.allCases.map { .string($0.rawValue) })),
+        ])
+    }
+
+    /// The module and optional detached signature of a verify or sign request: inline in the body, or read from
+    /// a descriptor passed with SCM_RIGHTS.
+    func moduleBytes(_ frame: Frame, passedFD: Int32?) throws -> (module: [UInt8], signature: [UInt8]?) {
+        var signatureLength = 0
+        if let value = frame.header["signatureLength"] {
+            guard case .integer(let n) = value, n >= 0, n <= ParseLimits.default.maximumSignatureDataSize else {
+                throw ProtocolError(
+                    .badRequest,
+                    "signatureLength must be an integer from 0 to \(ParseLimits.default.maximumSignatureDataSize)")
+            }
+            signatureLength = Int(n)
+        }
+        var usesFD = false
+        if case .bool(true) = frame.header["fd"] ?? .null { usesFD = true }
+        if usesFD {
+            guard let passedFD else {
+                throw ProtocolError(
+                    .badRequest, "\"fd\": true but no descriptor came with the frame (send it with SCM_RIGHTS)")
+            }
+            let module = try ModuleReader.read(fd: passedFD, limit: ParseLimits.default.maximumModuleSize)
+            guard signatureLength <= frame.body.count else {
+                throw ProtocolError(.badRequest, "signatureLength exceeds the body")
+            }
+            return (module, signatureLength > 0 ? Array(frame.body.suffix(signatureLength)) : nil)
+        }
+        guard signatureLength <= frame.body.count else {
+            throw ProtocolError(.badRequest, "signatureLength exceeds the body")
+        }
+        if signatureLength == 0 { return (frame.body, nil) }
+        return (Array(frame.body.prefix(frame.body.count - signatureLength)), Array(frame.body.suffix(signatureLength)))
+    }
+
+    func verify(_ frame: Frame, peer: PeerCredentials, passedFD: Int32?, requestID: Int64, started: UInt64) throws
+        -> JSONObject
+    {
+        var kind = "any"
+        if let value = frame.header["kind"] {
+            guard case .string(let k) = value, ["any", "wasmsig", "keyless"].contains(k) else {
+                throw ProtocolError(.badRequest, "kind must be \"any\", \"wasmsig\" or \"keyless\"")
+            }
+            kind = k
+        }
+        if kind == "keyless" {
+            throw ProtocolError(
+                .badRequest,
+                "keyless (Sigstore) verification is not available in this wscd yet; use kind \"wasmsig\" or \"any\"")
+        }
+        let names = try stringList(frame.header, "publishers")
+        var policy: PublisherPolicy = names.isEmpty ? .anyPublisher : .anyOf(Set(names))
+        if let value = frame.header["require"] {
+            guard case .integer(let k) = value, k >= 1, !names.isEmpty, k <= names.count else {
+                throw ProtocolError(.badRequest, "require must be an integer from 1 to the number of publishers listed")
+            }
+            policy = .threshold(Int(k), of: Set(names))
+        }
+        guard let snapshot = trust.active else {
+            throw ProtocolError(
+                .noTrust, "no trust bundle is installed; install one with `wscctl rotate --bundle FILE`")
+        }
+        let (bytes, signature) = try moduleBytes(frame, passedFD: passedFD)
+        let digest = hexString(Digest.sha256(bytes))
+        let verdict: TrustVerdict
+        do {
+            let module = try WasmModule(bytes: bytes)
+            verdict = BundleVerifier.verify(
+                module: module, detachedSignature: signature, trust: snapshot, policy: policy, time: trust.trustedTime()
+            )
+        } catch let error as WasmSignatureError {
+            verdict = TrustVerdict(
+                valid: false, signers: [], bundleVersion: snapshot.version, reason: error.reason, warnings: [])
+        }
+        let micros = Double(Monotonic.nanoseconds() - started) / 1000
+        stats.latency(microseconds: micros)
+        stats.verdict(verdict.valid ? "valid" : "invalid")
+        log.info(
+            verdict.valid ? "verified" : "refused",
+            [
+                ("REQUEST_ID", "\(requestID)"), ("PEER_UID", "\(peer.uid)"), ("PEER_PID", "\(peer.pid)"),
+                ("VERDICT", verdict.valid ? "valid" : "invalid"), ("MODULE_SHA256", digest),
+                ("BUNDLE_VERSION", "\(snapshot.version)"),
+            ])
+        var fields: [(String, JSONValue)] = [
+            ("valid", .bool(verdict.valid)), ("kind", .string("wasmsig")),
+            ("signers", .array(verdict.signers.map { .string($0) })),
+            ("bundleVersion", .integer(Int64(clamping: snapshot.version))), ("moduleSha256", .string(digest)),
+            ("warnings", .array(verdict.warnings.map { .string($0) })), ("policy", .string(policy.summary)),
+        ]
+        if let reason = verdict.reason { fields.append(("reason", .string(reason))) }
+        return try JSONObject(fields)
+    }
+
+    func sign(_ frame: Frame, peer: PeerCredentials, passedFD: Int32?) throws -> (JSONObject, [UInt8]) {
+        if case .bool(true) = frame.header["keyless"] ?? .null {
+            throw ProtocolError(
+                .signingUnavailable,
+                "keyless signing needs Fulcio and Rekor, and no transparency log is configured; offline signing uses the daemon's key (omit \"keyless\")"
+            )
+        }
+        if let format = frame.header["format"], format != .string("wasmsig") {
+            throw ProtocolError(
+                .signingUnavailable,
+                "format must be \"wasmsig\" (Sigstore bundle output is not available in this wscd yet)")
+        }
+        guard signing.admit(peer.uid, now: Double(Monotonic.nanoseconds()) / 1e9) else {
+            throw ProtocolError(
+                .rateLimited,
+                "more than \(signing.requestsPerMinute) sign requests per minute from uid \(peer.uid); retry later")
+        }
+        guard let key = signing.key else {
+            throw ProtocolError(
+                .signingUnavailable,
+                "wscd has no signing key: provide the credential wscd-signing-key, [signing] key, or generate_if_missing = true"
+            )
+        }
+        var detached = false
+        if case .bool(true) = frame.header["detached"] ?? .null { detached = true }
+        let (bytes, _) = try moduleBytes(frame, passedFD: passedFD)
+        let module: WasmModule
+        do {
+            module = try WasmModule(bytes: bytes)
+        } catch let error as WasmSignatureError {
+            throw ProtocolError(.badModule, error.reason)
+        }
+        let keyID = key.publicKey.wasmsigKeyID
+        do {
+            let out = try WasmSigner.sign(module: module, key: key, keyID: keyID, detached: detached)
+            log.info("signed", [("PEER_UID", "\(peer.uid)"), ("MODULE_SHA256", hexString(Digest.sha256(bytes)))])
+            return (
+                try JSONObject([("keyId", .string(hexString(keyID ?? []))), ("detached", .bool(detached))]),
+                detached ? out.signatureData : out.module
+            )
+        } catch let error as WasmSignatureError {
+            throw ProtocolError(.badModule, error.reason)
+        }
+    }
+
+    func rotate(_ frame: Frame, peer: PeerCredentials) throws -> JSONObject {
+        guard case .string(let target) = frame.header["target"] ?? .null else {
+            throw ProtocolError(.badRequest, "rotate needs \"target\": \"bundle\" or \"signingKey\"")
+        }
+        switch target {
+        case "bundle":
+            do {
+                let sealed = try trust.install(frame.body)
+                log.notice(
+                    "trust bundle rotated", [("BUNDLE_VERSION", "\(sealed.version)"), ("PEER_UID", "\(peer.uid)")])
+                SystemdStatus.update(self)
+                return try JSONObject([
+                    ("version", .integer(Int64(clamping: sealed.version))), ("digest", .string(sealed.digestHex)),
+                    ("validity", .string(sealed.bundle.validity(at: trust.trustedTime().now).summary)),
+                ])
+            } catch let error as TrustStoreError {
+                log.warning("rotate refused: \(error.reason)", [("PEER_UID", "\(peer.uid)")])
+                throw ProtocolError(.rotateRefused, error.reason)
+            }
+        case "signingKey":
+            let (keyID, retired) = try signing.rotate(now: Monotonic.wallSeconds())
+            log.notice("signing key rotated", [("KEY_ID", keyID), ("PEER_UID", "\(peer.uid)")])
+            return try JSONObject([("keyId", .string(keyID)), ("retired", .array(retired.map { .string($0.keyID) }))])
+        default:
+            throw ProtocolError(.badRequest, "rotate target must be \"bundle\" or \"signingKey\", not \"\(target)\"")
+        }
+    }
+
+    func status() throws -> JSONObject {
+        let time = trust.trustedTime()
+        let s = stats.snapshot
+        var bundle: JSONValue = .null
+        if let active = trust.active {
+            let validity = active.bundle.validity(at: time.now)
+            bundle = .object(
+                try JSONObject([
+                    ("version", .integer(Int64(clamping: active.version))), ("digest", .string(active.digestHex)),
+                    ("expires", .string(RFC3339.format(active.bundle.expires))),
+                    ("daysLeft", .integer((active.bundle.expires - time.now) / 86400)),
+                    ("validity", .string(validity.summary)),
+                    ("usable", .bool(validity.isUsable)),
+                    ("publishers", .integer(Int64(active.bundle.publishers.count))),
+                ]))
+        }
+        var latency: JSONValue = .null
+        if let p = stats.percentiles() {
+            latency = .object(
+                try JSONObject([
+                    ("p50", .integer(Int64(p.p50))), ("p90", .integer(Int64(p.p90))), ("p99", .integer(Int64(p.p99))),
+                ]))
+        }
+        func counts(_ d: [String: Int]) throws -> JSONValue {
+            .object(try JSONObject(d.map { ($0.key, .integer(Int64($0.value))) }))
+        }
+        let key = signing.key
+        return try JSONObject([
+            ("server", .string("wscd \(DaemonInfo.version)")),
+            ("bundle", bundle),
+            ("counter", trust.state.map { .integer(Int64(clamping: $0.counter)) } ?? .null),
+            ("stateSealed", .bool(trust.directory.isSealed)),
+            ("timeFloor", .string(RFC3339.format(time.floor))), ("trustedTime", .string(RFC3339.format(time.now))),
+            ("clockReliable", .bool(time.clockReliable)),
+            ("signingKeyId", key.flatMap { $0.publicKey.wasmsigKeyID }.map { .string(hexString($0)) } ?? .null),
+            ("retiredKeyIds", .array(signing.retired.map { .string($0.keyID) })),
+            ("uptimeSeconds", .integer(Monotonic.wallSeconds() - startedAt)),
+            (
+                "connections",
+                .object(
+                    try JSONObject([
+                        ("open", .integer(Int64(s.connectionsOpen))), ("total", .integer(Int64(s.connectionsTotal))),
+                    ]))
+            ),
+            ("requests", try counts(s.requests)), ("verdicts", try counts(s.verdicts)),
+            ("errors", try counts(s.errors)),
+            ("verifyLatencyMicroseconds", latency),
+            ("lastRefresh", .null),
+        ])
+    }
+
+    func stringList(_ header: JSONObject, _ key: String) throws -> [String] {
+        guard let value = header[key] else { return [] }
+        guard case .array(let list) = value, list.count <= 256 else {
+            throw ProtocolError(.badRequest, "\(key) must be a list of at most 256 names")
+        }
+        return try list.map {
+            guard case .string(let s) = $0 else { throw ProtocolError(.badRequest, "\(key) must hold strings") }
+            return s
+        }
+    }
+}
+
+enum DaemonInfo {
+    static let version = "0.1.0"
+}

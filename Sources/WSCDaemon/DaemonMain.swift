@@ -1,0 +1,166 @@
+import CWSCSys
+import Dispatch
+import TrustStore
+import WSCConfiguration
+import WSCCrypto
+import WSCPlatform
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// wscd's entry point: parse arguments, load configuration and trust, bind (or adopt) the socket, serve.
+public enum DaemonMain {
+    static let usage = """
+        usage: wscd [--config FILE] [--check-config] [--version]
+          --config FILE     configuration (default /etc/wscd/wscd.toml)
+          --check-config    validate the configuration, keys and state directory, then exit (0 = valid)
+        """
+
+    /// Runs the daemon; returns only on a start-up failure (the exit status to use).
+    public static func run(_ arguments: [String]) -> Int32 {
+        var configPath = "/etc/wscd/wscd.toml"
+        var checkOnly = false
+        var index = 1
+        while index < arguments.count {
+            switch arguments[index] {
+            case "--config":
+                guard index + 1 < arguments.count else { return fail("--config needs a FILE\n\(usage)", status: 2) }
+                configPath = arguments[index + 1]
+                index += 1
+            case "--check-config": checkOnly = true
+            case "--version":
+                print("wscd \(DaemonInfo.version)")
+                return 0
+            case "--help", "-h":
+                print(usage)
+                return 0
+            default:
+                return fail("unknown argument \(arguments[index])\n\(usage)", status: 2)
+            }
+            index += 1
+        }
+
+        let config: DaemonConfiguration
+        do {
+            config = try DaemonConfiguration.load(path: configPath)
+        } catch {
+            return fail("\(error)", status: 2)
+        }
+        let log = DaemonLog(level: config.log.level, format: config.log.format)
+
+        let trust: TrustStore
+        let signing: SigningService
+        do {
+            trust = try openTrust(config, log: log)
+            signing = try SigningService(
+                configuredPath: config.signing.keyPath, stateDirectory: config.state.directory,
+                generateIfMissing: config.signing.generateIfMissing && !checkOnly,
+                requestsPerMinute: config.signing.requestsPerMinute)
+        } catch let error as TrustStoreError {
+            return fail("trust state: \(error.reason)", status: 1)
+        } catch {
+            return fail("\(error)", status: 1)
+        }
+        if checkOnly {
+            print("\(configPath): configuration valid")
+            if let active = trust.active {
+                print(
+                    "trust bundle version \(active.version): \(active.bundle.validity(at: trust.trustedTime().now).summary)"
+                )
+            } else {
+                print("no trust bundle installed yet")
+            }
+            print("signing key: \(signing.key == nil ? "none" : "loaded from \(signing.source)")")
+            return 0
+        }
+
+        var ownsPath: String?
+        let listenFD: Int32
+        if let activated = SystemdActivation.listeningSocket() {
+            guard wsc_set_nonblock_cloexec(activated) == 0 else {
+                return fail("cannot configure the activated socket", status: 1)
+            }
+            listenFD = activated
+            log.info("using the socket passed by systemd")
+        } else {
+            let path = config.server.socketPath
+            let fd = wsc_unix_listen(path, config.server.socketMode, 512)
+            guard fd >= 0 else {
+                return fail(
+                    "cannot listen on \(path): \(String(cString: strerror(errno))) (is another wscd running? is the directory there?)",
+                    status: 1)
+            }
+            if let group = config.server.socketGroup {
+                guard let entry = getgrnam(group) else {
+                    return fail("socket_group \(group) does not exist", status: 1)
+                }
+                guard chown(path, UInt32.max, entry.pointee.gr_gid) == 0 else {
+                    return fail("cannot give \(path) to group \(group): \(String(cString: strerror(errno)))", status: 1)
+                }
+            }
+            listenFD = fd
+            ownsPath = path
+            log.info("listening on \(path)")
+        }
+
+        let core = DaemonCore(config: config, configPath: configPath, trust: trust, signing: signing)
+        let server = Server(core: core, listenFD: listenFD, ownsSocketPath: ownsPath)
+        server.start()
+        dispatchMain()
+    }
+
+    static func openTrust(_ config: DaemonConfiguration, log: DaemonLog) throws -> TrustStore {
+        var sealKey: SecretBytes?
+        var sealPath = config.state.sealKeyPath
+        if sealPath == nil, let credentials = getenv("CREDENTIALS_DIRECTORY") {
+            let candidate = String(cString: credentials) + "/wscd-seal-key"
+            if access(candidate, R_OK) == 0 { sealPath = candidate }
+        }
+        if let sealPath {
+            guard var bytes = try AtomicFile.read(sealPath, limit: 4096), bytes.count >= 32 else {
+                throw DaemonError("the seal key \(sealPath) is missing or shorter than 32 bytes")
+            }
+            sealKey = SecretBytes(consuming: &bytes)
+        } else {
+            log.warning("the trust state is not sealed: configure [state] seal_key or the credential wscd-seal-key")
+        }
+        let directory = try StateDirectory(path: config.state.directory, sealKey: sealKey)
+        var pinned: KeyThreshold?
+        if !config.trust.pinnedKeys.isEmpty {
+            let keys = try config.trust.pinnedKeys.map { path -> BundleKey in
+                guard let bytes = try AtomicFile.read(path, limit: 64 * 1024) else {
+                    throw DaemonError("pinned key \(path) does not exist")
+                }
+                do {
+                    if bytes.count == 33 { return try BundleKey(PublicKey(wasmsignRaw: bytes)) }
+                    if bytes.first == 0x30 { return try BundleKey(PublicKey(spkiDER: bytes)) }
+                    return try BundleKey(PublicKey(pem: String(decoding: bytes, as: UTF8.self)))
+                } catch let error as CryptoError {
+                    throw DaemonError("pinned key \(path): \(error.reason)")
+                }
+            }
+            pinned = try KeyThreshold(keys: keys, threshold: config.trust.pinnedThreshold)
+        }
+        let store = try TrustStore(directory: directory, pinned: pinned)
+        if store.active == nil, let initial = config.trust.initialBundle {
+            guard let bytes = try AtomicFile.read(initial, limit: SealCheck.maximumEnvelopeSize) else {
+                throw DaemonError("initial_bundle \(initial) does not exist")
+            }
+            let sealed = try store.install(bytes)
+            log.notice("installed the initial trust bundle", [("BUNDLE_VERSION", "\(sealed.version)")])
+        }
+        if let active = store.active {
+            let validity = active.bundle.validity(at: store.trustedTime().now)
+            if !validity.isUsable {
+                log.error("trust bundle version \(active.version) is \(validity.summary): every verify will fail")
+            }
+        }
+        return store
+    }
+
+    static func fail(_ message: String, status: Int32) -> Int32 {
+        _ = "wscd: \(message)\n".withCString { fputs($0, stderr) }
+        return status
+    }
+}

@@ -1,0 +1,205 @@
+import CWSCSys
+@preconcurrency import Dispatch
+import Synchronization
+import TrustStore
+import WSCConfiguration
+import WSCPlatform
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// The listening socket, the connections, signals, timers and the systemd protocol.
+final class Server: @unchecked Sendable {
+    struct Limits: Sendable {
+        let maxConnections: Int
+        let maxFrameBytes: Int
+        let maxRequestsInFlight: Int
+        let idleTimeout: UInt64
+        let readTimeout: UInt64
+    }
+
+    let core: DaemonCore
+    let workers: WorkerPool
+    let queue = DispatchQueue(label: "wscd.server")
+    private let listenFD: Int32
+    private let ownsSocketPath: String?
+    private let connections = Mutex<[ObjectIdentifier: Connection]>([:])
+    private var sources: [any DispatchSourceProtocol] = []
+    private var acceptSource: DispatchSourceRead?
+    private var acceptSuspended = false
+    private var draining = false
+    private let limitsStorage: Mutex<Limits>
+
+    var limits: Limits { limitsStorage.withLock { $0 } }
+
+    init(core: DaemonCore, listenFD: Int32, ownsSocketPath: String?) {
+        self.core = core
+        self.listenFD = listenFD
+        self.ownsSocketPath = ownsSocketPath
+        let config = core.current.config
+        workers = WorkerPool(
+            workers: config.server.workers == 0 ? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) : config.server.workers)
+        limitsStorage = Mutex(Server.limits(config))
+    }
+
+    static func limits(_ config: DaemonConfiguration) -> Limits {
+        Limits(
+            maxConnections: config.server.maxConnections, maxFrameBytes: config.server.maxFrameBytes,
+            maxRequestsInFlight: config.server.maxRequestsInFlight,
+            idleTimeout: UInt64(config.server.idleTimeoutSeconds) * 1_000_000_000,
+            readTimeout: UInt64(config.server.readTimeoutSeconds) * 1_000_000_000)
+    }
+
+    var connectionCount: Int { connections.withLock { $0.count } }
+
+    /// Starts accepting, installs signal handlers and timers, and tells systemd it is ready.
+    func start() {
+        queue.async { [self] in
+            let accept = DispatchSource.makeReadSource(fileDescriptor: listenFD, queue: queue)
+            accept.setEventHandler { [self] in acceptAll() }
+            accept.activate()
+            acceptSource = accept
+
+            signal(SIGTERM, SIG_IGN)
+            signal(SIGINT, SIG_IGN)
+            signal(SIGHUP, SIG_IGN)
+            signal(SIGPIPE, SIG_IGN)
+            for sig in [SIGTERM, SIGINT, SIGHUP] {
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+                source.setEventHandler { [self] in
+                    if sig == SIGHUP { reloadFromSignal() } else { beginDrain(sig == SIGTERM ? "SIGTERM" : "SIGINT") }
+                }
+                source.activate()
+                sources.append(source)
+            }
+
+            let sweep = DispatchSource.makeTimerSource(queue: queue)
+            sweep.schedule(deadline: .now() + 1, repeating: 1)
+            sweep.setEventHandler { [self] in sweepConnections() }
+            sweep.activate()
+            sources.append(sweep)
+
+            if let usec = SystemdActivation.watchdogMicroseconds() {
+                // Ping at half the interval, from this queue, and only if a worker answers: a wedged pool stops the pings.
+                let watchdog = DispatchSource.makeTimerSource(queue: queue)
+                let interval = Double(usec) / 2_000_000
+                watchdog.schedule(deadline: .now() + interval, repeating: interval)
+                watchdog.setEventHandler { [self] in
+                    workers.submit { SystemdNotifier.notify(["WATCHDOG": "1"]) }
+                }
+                watchdog.activate()
+                sources.append(watchdog)
+            }
+            SystemdNotifier.notify(["READY": "1", "STATUS": SystemdStatus.text(core)])
+            core.log.notice("ready", [("STATUS", SystemdStatus.text(core))])
+        }
+    }
+
+    private func acceptAll() {
+        while !draining {
+            let fd = wsc_accept_nonblock(listenFD)
+            if fd < 0 {
+                switch errno {
+                case EINTR, ECONNABORTED: continue
+                case EAGAIN, EWOULDBLOCK: return
+                case EMFILE, ENFILE:
+                    // Out of descriptors: pause accepting briefly instead of spinning.
+                    core.log.warning("out of file descriptors; pausing accept for 100 ms")
+                    pauseAccepting(for: 0.1)
+                    return
+                default:
+                    core.log.error("accept failed: \(String(cString: strerror(errno)))")
+                    return
+                }
+            }
+            var pid: Int32 = 0
+            var uid: UInt32 = 0
+            var gid: UInt32 = 0
+            guard wsc_peer_cred(fd, &pid, &uid, &gid) == 0 else {
+                close(fd)
+                continue
+            }
+            let peer = PeerCredentials(pid: pid, uid: uid, gid: gid)
+            let limits = self.limits
+            let connection = Connection(fd: fd, peer: peer, server: self, maxFrame: limits.maxFrameBytes)
+            let admitted = connections.withLock { table -> Bool in
+                guard table.count < limits.maxConnections else { return false }
+                table[ObjectIdentifier(connection)] = connection
+                return true
+            }
+            guard admitted else {
+                core.log.warning(
+                    "connection refused: \(limits.maxConnections) connections open", [("PEER_UID", "\(uid)")])
+                close(fd)
+                continue
+            }
+            core.stats.connectionOpened()
+            connection.start()
+        }
+    }
+
+    private func pauseAccepting(for seconds: Double) {
+        guard let acceptSource, !acceptSuspended else { return }
+        acceptSource.suspend()
+        acceptSuspended = true
+        queue.asyncAfter(deadline: .now() + seconds) { [self] in
+            if acceptSuspended, !draining {
+                acceptSuspended = false
+                acceptSource.resume()
+            }
+        }
+    }
+
+    func remove(_ connection: Connection) {
+        let removed = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(connection)) != nil }
+        if removed { core.stats.connectionClosed() }
+        queue.async { [self] in if draining { exitIfDrained() } }
+    }
+
+    private func sweepConnections() {
+        let now = Monotonic.nanoseconds()
+        let limits = self.limits
+        for connection in connections.withLock({ Array($0.values) }) {
+            connection.sweep(now: now, idleNanoseconds: limits.idleTimeout, readNanoseconds: limits.readTimeout)
+        }
+    }
+
+    private func reloadFromSignal() {
+        do {
+            let notes = try core.reload()
+            limitsStorage.withLock { $0 = Server.limits(core.current.config) }
+            core.log.notice(
+                "configuration reloaded (SIGHUP)" + (notes.isEmpty ? "" : ": " + notes.joined(separator: "; ")))
+            SystemdNotifier.notify(["RELOADING": "0", "STATUS": SystemdStatus.text(core)])
+        } catch {
+            core.log.error("reload failed, keeping the running configuration: \(error)")
+        }
+    }
+
+    /// SIGTERM: stop accepting, let every connection answer what it has in flight, then exit 0.
+    private func beginDrain(_ why: String) {
+        guard !draining else { return }
+        draining = true
+        SystemdNotifier.notify(["STOPPING": "1", "STATUS": "draining (\(why))"])
+        core.log.notice("\(why): draining \(connectionCount) connection(s)")
+        if let acceptSource {
+            if acceptSuspended { acceptSource.resume() }
+            acceptSource.cancel()
+        }
+        close(listenFD)
+        if let ownsSocketPath { unlink(ownsSocketPath) }
+        for connection in connections.withLock({ Array($0.values) }) { connection.drain() }
+        queue.asyncAfter(deadline: .now() + 10) { [self] in
+            core.log.warning("drain deadline reached with \(connectionCount) connection(s) open; exiting")
+            exit(0)
+        }
+        exitIfDrained()
+    }
+
+    private func exitIfDrained() {
+        guard draining, connectionCount == 0 else { return }
+        core.log.notice("drained; exiting")
+        exit(0)
+    }
+}

@@ -1,0 +1,145 @@
+import ArgumentParser
+import WSCClient
+import WSCJSON
+import WSCProtocol
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+struct SocketOptions: ParsableArguments {
+    @Option(help: "wscd's socket (default: $WSCD_SOCKET or /run/wscd/wscd.sock).")
+    var socket: String?
+
+    var path: String {
+        if let socket { return socket }
+        if let env = getenv("WSCD_SOCKET") { return String(cString: env) }
+        return WSCClient.defaultSocketPath
+    }
+
+    func connect() throws -> WSCClient {
+        do {
+            return try WSCClient(socketPath: path)
+        } catch let error as ProtocolError {
+            throw CLIError.usage(error.message)
+        }
+    }
+}
+
+/// Maps a daemon error to the documented exit codes: refusals of trust or signatures are 1, the rest 2.
+func daemonError(_ error: Error) -> CLIError {
+    guard let error = error as? ProtocolError else { return (error as? CLIError) ?? .usage("\(error)") }
+    switch error.code {
+    case .rotateRefused, .noTrust: return .invalid("wscd: \(error.message)")
+    default: return .usage("wscd: \(error.message) [\(error.code)]")
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show what wscd holds: trust bundle, counter, keys, clock, traffic.",
+        discussion: ExitStatus.helpText)
+
+    @OptionGroup var socket: SocketOptions
+
+    @Flag(help: "Print the status as JSON.")
+    var json = false
+
+    func run() throws {
+        let client = try socket.connect()
+        let result: JSONObject
+        do {
+            result = try client.call(.status).result
+        } catch {
+            throw daemonError(error)
+        }
+        if json {
+            print(String(decoding: JSONWriter.encode(.object(result), pretty: true), as: UTF8.self))
+            return
+        }
+        func text(_ v: JSONValue?) -> String {
+            switch v ?? .null {
+            case .string(let s): return s
+            case .integer(let i): return String(i)
+            case .bool(let b): return b ? "yes" : "no"
+            case .null: return "-"
+            case .array(let a): return a.isEmpty ? "none" : a.map { text($0) }.joined(separator: ", ")
+            case .object(let o): return o.members.map { "\($0.key) \(text($0.value))" }.joined(separator: ", ")
+            case .number(let n): return n
+            }
+        }
+        print("wscd            \(text(result["server"])), up \(text(result["uptimeSeconds"])) s")
+        if case .object(let bundle) = result["bundle"] ?? .null {
+            print(
+                "trust bundle    version \(text(bundle["version"])), \(text(bundle["validity"])) (expires \(text(bundle["expires"])))"
+            )
+            print("publishers      \(text(bundle["publishers"]))")
+        } else {
+            print("trust bundle    none installed (wscctl rotate --bundle FILE)")
+        }
+        print(
+            "counter         \(text(result["counter"])) (state \(result["stateSealed"] == .bool(true) ? "sealed" : "NOT sealed"))"
+        )
+        print("signing key     \(text(result["signingKeyId"])); retired: \(text(result["retiredKeyIds"]))")
+        print(
+            "time            trusted \(text(result["trustedTime"])), floor \(text(result["timeFloor"])), clock \(result["clockReliable"] == .bool(true) ? "reliable" : "UNRELIABLE")"
+        )
+        print("connections     \(text(result["connections"]))")
+        print("requests        \(text(result["requests"]))")
+        print("verdicts        \(text(result["verdicts"]))")
+        print("errors          \(text(result["errors"]))")
+        print("verify latency  \(text(result["verifyLatencyMicroseconds"])) (µs)")
+        print("last refresh    \(text(result["lastRefresh"]))")
+    }
+}
+
+struct RotateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate", abstract: "Install a new trust bundle in wscd, or rotate its signing key.",
+        discussion: ExitStatus.helpText)
+
+    @OptionGroup var socket: SocketOptions
+
+    @Option(help: "A signed trust bundle envelope to install.")
+    var bundle: String?
+
+    @Flag(help: "Replace wscd's signing key (the old public key stays listed as retired).")
+    var signingKey = false
+
+    func run() throws {
+        guard (bundle != nil) != signingKey else {
+            throw CLIError.usage("give exactly one of --bundle FILE or --signing-key")
+        }
+        let client = try socket.connect()
+        do {
+            if let bundle {
+                let bytes = try FileIO.read(bundle, what: "trust bundle", limit: 12 << 20)
+                let result = try client.call(.rotate, [("target", .string("bundle"))], body: bytes).result
+                print(
+                    "installed trust bundle version \(result["version"].map { "\($0)" } ?? "?"): \(result["validity"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? "")"
+                )
+            } else {
+                let result = try client.call(.rotate, [("target", .string("signingKey"))]).result
+                if case .string(let id) = result["keyId"] ?? .null { print("new signing key id \(id)") }
+            }
+        } catch {
+            throw daemonError(error)
+        }
+    }
+}
+
+struct ReloadCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reload", abstract: "Ask wscd to re-read its configuration.", discussion: ExitStatus.helpText)
+
+    @OptionGroup var socket: SocketOptions
+
+    func run() throws {
+        do {
+            _ = try socket.connect().call(.reload)
+            print("configuration reloaded")
+        } catch {
+            throw daemonError(error)
+        }
+    }
+}

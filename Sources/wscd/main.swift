@@ -1,0 +1,7 @@
+import WSCDaemon
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+exit(DaemonMain.run(CommandLine.arguments))
