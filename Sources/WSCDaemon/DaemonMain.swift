@@ -19,6 +19,12 @@ public enum DaemonMain {
 
     /// Runs the daemon; returns only on a start-up failure (the exit status to use).
     public static func run(_ arguments: [String]) -> Int32 {
+        // Before any thread exists: block the termination signals everywhere and read them from a signalfd.
+        let signalFD = wsc_termination_signalfd()
+        guard signalFD >= 0 else {
+            return fail("cannot set up signal handling: \(String(cString: strerror(errno)))", status: 1)
+        }
+        signal(SIGPIPE, SIG_IGN)
         var configPath = "/etc/wscd/wscd.toml"
         var checkOnly = false
         var index = 1
@@ -105,9 +111,10 @@ public enum DaemonMain {
         }
 
         let core = DaemonCore(config: config, configPath: configPath, trust: trust, signing: signing)
-        let server = Server(core: core, listenFD: listenFD, ownsSocketPath: ownsPath)
+        let server = Server(core: core, listenFD: listenFD, signalFD: signalFD, ownsSocketPath: ownsPath)
         server.start()
-        dispatchMain()
+        // Park the main thread: the server runs on its own queues, and the main thread keeps the signals blocked.
+        while true { pause() }
     }
 
     static func openTrust(_ config: DaemonConfiguration, log: DaemonLog) throws -> TrustStore {

@@ -33,8 +33,11 @@ final class Server: @unchecked Sendable {
 
     var limits: Limits { limitsStorage.withLock { $0 } }
 
-    init(core: DaemonCore, listenFD: Int32, ownsSocketPath: String?) {
+    private let signalFD: Int32
+
+    init(core: DaemonCore, listenFD: Int32, signalFD: Int32, ownsSocketPath: String?) {
         self.core = core
+        self.signalFD = signalFD
         self.listenFD = listenFD
         self.ownsSocketPath = ownsSocketPath
         let config = core.current.config
@@ -61,18 +64,18 @@ final class Server: @unchecked Sendable {
             accept.activate()
             acceptSource = accept
 
-            signal(SIGTERM, SIG_IGN)
-            signal(SIGINT, SIG_IGN)
-            signal(SIGHUP, SIG_IGN)
-            signal(SIGPIPE, SIG_IGN)
-            for sig in [SIGTERM, SIGINT, SIGHUP] {
-                let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-                source.setEventHandler { [self] in
+            // Signals arrive through a signalfd (blocked in every thread since start-up), read like any descriptor:
+            // no signal handlers run on arbitrary threads.
+            let signals = DispatchSource.makeReadSource(fileDescriptor: signalFD, queue: queue)
+            signals.setEventHandler { [self] in
+                while true {
+                    let sig = wsc_signalfd_next(signalFD)
+                    guard sig > 0 else { break }
                     if sig == SIGHUP { reloadFromSignal() } else { beginDrain(sig == SIGTERM ? "SIGTERM" : "SIGINT") }
                 }
-                source.activate()
-                sources.append(source)
             }
+            signals.activate()
+            sources.append(signals)
 
             let sweep = DispatchSource.makeTimerSource(queue: queue)
             sweep.schedule(deadline: .now() + 1, repeating: 1)
@@ -192,7 +195,7 @@ final class Server: @unchecked Sendable {
         for connection in connections.withLock({ Array($0.values) }) { connection.drain() }
         queue.asyncAfter(deadline: .now() + 10) { [self] in
             core.log.warning("drain deadline reached with \(connectionCount) connection(s) open; exiting")
-            exit(0)
+            Server.terminate()
         }
         exitIfDrained()
     }
@@ -200,6 +203,13 @@ final class Server: @unchecked Sendable {
     private func exitIfDrained() {
         guard draining, connectionCount == 0 else { return }
         core.log.notice("drained; exiting")
-        exit(0)
+        Server.terminate()
+    }
+
+    /// Ends the process with status 0 without running exit-time handlers: other threads of the runtime may still
+    /// be starting or stopping, and the drain already flushed everything the daemon owes its clients.
+    static func terminate() -> Never {
+        fflush(stderr)
+        _exit(0)
     }
 }

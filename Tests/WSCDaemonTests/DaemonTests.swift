@@ -45,7 +45,7 @@ import WasmSignatures
         let status = try c.call(.status).result
         #expect(status["counter"] == .integer(1))
         if case .object(let requests) = status["requests"] ?? .null { #expect(requests["verify"] == .integer(3)) }
-        #expect(d.stop() == 0)
+        #expect(d.stop() == 0, "\(d.stderr)")
     }
 
     @Test func moduleAsFileDescriptorAndDetachedSignature() throws {
@@ -97,7 +97,7 @@ import WasmSignatures
             }
         }
         #expect(failures.items.isEmpty, "\(failures.items.prefix(5))")
-        #expect(d.stop() == 0)
+        #expect(d.stop() == 0, "\(d.stderr)")
     }
 
     @Test func hostileClientsLoseOnlyTheirConnection() throws {
@@ -162,10 +162,11 @@ import WasmSignatures
         let good = try d.signed(by: d.alice, padding: 16_384)
         let failures = Mutex2()
         let versions = Mutex2()
-        let group = DispatchGroup()
         let stop = Flag()
+        var threads: [Thread] = []
         for worker in 0..<6 {
-            DispatchQueue.global().async(group: group) {
+            // Dedicated threads: the shared Dispatch pool may be busy with other suites running in parallel.
+            let thread = Thread {
                 do {
                     let c = try d.client()
                     while !stop.isSet {
@@ -176,8 +177,13 @@ import WasmSignatures
                 } catch {
                     failures.add("worker \(worker): \(error)")
                 }
+                versions.add("done")
             }
+            threads.append(thread)
+            thread.start()
         }
+        // Rotate only once every worker is verifying.
+        for _ in 0..<200 where versions.items.count < 12 { usleep(10_000) }
         let admin = try d.client()
         for version in 2...6 {
             usleep(50_000)
@@ -190,11 +196,12 @@ import WasmSignatures
         #expect(throws: ProtocolError(.rotateRefused, "")) {
             try admin.call(.rotate, [("target", .string("bundle"))], body: try d.bundle(version: 3))
         }
-        usleep(50_000)
+        // Run until a verify has answered under the last bundle (bounded), then stop and wait for every worker.
+        for _ in 0..<500 where !versions.items.contains("6") { usleep(10_000) }
         stop.set()
-        group.wait()
+        for _ in 0..<1000 where versions.items.filter({ $0 == "done" }).count < 6 { usleep(10_000) }
         #expect(failures.items.isEmpty, "\(failures.items.prefix(5))")
-        #expect(Set(versions.items).isSubset(of: ["1", "2", "3", "4", "5", "6"]))
+        #expect(Set(versions.items).isSubset(of: ["1", "2", "3", "4", "5", "6", "done"]))
         #expect(Set(versions.items).contains("6"))
     }
 

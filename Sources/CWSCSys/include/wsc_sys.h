@@ -30,3 +30,10 @@ ssize_t wsc_send_with_fd(int fd, const void *buf, size_t len, int pass_fd);
 
 /// send with MSG_NOSIGNAL | MSG_DONTWAIT.
 ssize_t wsc_send_nosignal(int fd, const void *buf, size_t len);
+
+/// Blocks SIGTERM, SIGINT and SIGHUP in the calling thread (call before any other thread starts, so all inherit
+/// the mask) and returns a non-blocking, close-on-exec signalfd that reports them; -1 with errno on failure.
+int wsc_termination_signalfd(void);
+
+/// Reads one pending signal from a signalfd made by wsc_termination_signalfd: its number, 0 if none, -1 on error.
+int wsc_signalfd_next(int fd);
