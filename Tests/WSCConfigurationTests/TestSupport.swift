@@ -25,11 +25,15 @@ func findExecutable(_ name: String) -> String? {
     return directories.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
-/// Runs `executable` with `arguments`; returns its exit status and its stdout and stderr together.
-func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+/// Runs `executable` with `arguments` (and extra `environment`) in `directory`; returns its exit status and its stdout and stderr together.
+func run(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], in directory: String? = nil
+) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = pipe
