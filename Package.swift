@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "WasmSignatures", targets: ["WasmSignatures"]),
         .library(name: "WSCJSON", targets: ["WSCJSON"]),
         .library(name: "TrustStore", targets: ["TrustStore"]),
+        .library(name: "Sigstore", targets: ["Sigstore"]),
         .executable(name: "wscctl", targets: ["wscctl"]),
     ],
     dependencies: [
@@ -27,6 +28,8 @@ let package = Package(
         .target(name: "WasmSignatures", dependencies: ["WSCCrypto"]),
         // Strict JSON reader, OLPC canonical JSON and a plain writer; pure Swift, no Foundation.
         .target(name: "WSCJSON"),
+        // Offline Sigstore bundle verification; sits below TrustStore.
+        .target(name: "Sigstore", dependencies: ["WSCCrypto", "WSCJSON"]),
         .target(name: "TrustStore", dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON"]),
         .executableTarget(
             name: "wscctl",
@@ -41,6 +44,7 @@ let package = Package(
         .testTarget(name: "WasmSignaturesTests", dependencies: ["WasmSignatures", "WSCCrypto"]),
         .testTarget(name: "WSCJSONTests", dependencies: ["WSCJSON"]),
         .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures", "TrustStore"]),
+        .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "WSCCrypto", "WSCJSON"]),
         .testTarget(name: "TrustStoreTests", dependencies: ["TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON"]),
     ],
     swiftLanguageModes: [.v6]
