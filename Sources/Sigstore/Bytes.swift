@@ -65,9 +65,13 @@ struct FieldReader {
         return try wrap { try value.asArray(path) }
     }
 
-    /// Standard base64 (proto3 JSON `bytes`), with padding; URL-safe letters are refused.
+    /// Standard base64 (proto3 JSON `bytes`), with padding; URL-safe letters are refused. Line breaks
+    /// (CR, LF) are skipped, as Go's decoder (and so protojson) does: `base64` tools wrap long values.
     func base64(_ value: JSONValue?, _ path: String) throws -> [UInt8] {
-        let text = try string(value, path)
+        var text = try string(value, path)
+        if text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+            text = String(decoding: text.utf8.filter { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
+        }
         guard let bytes = Base64.decode(text) else { throw SigstoreError(code, "\(path) is not valid base64") }
         return bytes
     }
