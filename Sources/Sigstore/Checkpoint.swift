@@ -35,7 +35,9 @@ struct Checkpoint {
         guard let separator else { throw fail("no blank line between the note and its signatures") }
         signedText = Array(bytes[...separator])
         let block = Array(bytes[(separator + 2)...])
-        guard !block.isEmpty, block.last == 0x0A else { throw fail("no signature lines, or they do not end in a newline") }
+        guard !block.isEmpty, block.last == 0x0A else {
+            throw fail("no signature lines, or they do not end in a newline")
+        }
 
         let text = String(decoding: signedText.dropLast(), as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
@@ -64,7 +66,8 @@ struct Checkpoint {
                 throw fail("a signature line is not \"— <name> <base64 signature>\"")
             }
             signatures.append(
-                SignatureLine(name: String(fields[0]), keyHint: Array(raw.prefix(4)), signature: Array(raw.dropFirst(4))))
+                SignatureLine(
+                    name: String(fields[0]), keyHint: Array(raw.prefix(4)), signature: Array(raw.dropFirst(4))))
         }
         guard !signatures.isEmpty else { throw fail("no signature lines") }
         self.signatures = signatures
@@ -77,9 +80,11 @@ struct Checkpoint {
         let candidates = signatures.filter { $0.name == name && $0.keyHint == hint }
         guard !candidates.isEmpty else {
             throw SigstoreError(
-                .checkpointInvalid, "the checkpoint has no signature by the log \"\(name)\" with key hint \(Bytes.hex(hint))")
+                .checkpointInvalid,
+                "the checkpoint has no signature by the log \"\(name)\" with key hint \(Bytes.hex(hint))")
         }
-        for line in candidates where (try? key.verify(signature: line.signature, message: signedText, scheme: scheme)) == true {
+        for line in candidates
+        where (try? key.verify(signature: line.signature, message: signedText, scheme: scheme)) == true {
             return
         }
         throw SigstoreError(.checkpointInvalid, "the checkpoint signature by the log \"\(name)\" does not verify")

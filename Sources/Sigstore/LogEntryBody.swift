@@ -50,7 +50,8 @@ enum LogEntryBody {
         case ("intoto", "0.0.2", .dsse(let payload, let payloadType, _, let signature)):
             try intotoV002(spec, signer: signer, payload: payload, payloadType: payloadType, signature: signature)
         default:
-            throw SigstoreError(.unsupported, "log entry kind \(kind) \(version) is not supported for this bundle content")
+            throw SigstoreError(
+                .unsupported, "log entry kind \(kind) \(version) is not supported for this bundle content")
         }
     }
 

@@ -55,7 +55,9 @@ struct SignedCertificateTimestamp {
     /// The data the log signed for a precertificate entry (RFC 6962 section 3.2).
     func signedData(issuerKeyHash: [UInt8], tbsCertificate: [UInt8]) -> [UInt8] {
         var out: [UInt8] = [0, 0]
-        for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: timestamp >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            out.append(UInt8(truncatingIfNeeded: timestamp >> UInt64(shift)))
+        }
         out += [0, 1]
         out += issuerKeyHash
         let n = tbsCertificate.count

@@ -99,7 +99,8 @@ struct SigstoreBundle {
                 for (index, item) in try reader.array(list, "\(path).rfc3161Timestamps").enumerated() {
                     let itemPath = "\(path).rfc3161Timestamps[\(index)]"
                     let itemObject = try reader.object(item, itemPath)
-                    timestamps.append(try reader.base64(itemObject.optional("signedTimestamp"), "\(itemPath).signedTimestamp"))
+                    timestamps.append(
+                        try reader.base64(itemObject.optional("signedTimestamp"), "\(itemPath).signedTimestamp"))
                 }
             }
         }
@@ -117,7 +118,9 @@ struct SigstoreBundle {
         case (let message?, nil):
             let object = try reader.object(message, "messageSignature")
             let signature = try reader.base64(object.optional("signature"), "messageSignature.signature")
-            guard !signature.isEmpty else { throw SigstoreError(.malformedBundle, "messageSignature.signature is empty") }
+            guard !signature.isEmpty else {
+                throw SigstoreError(.malformedBundle, "messageSignature.signature is empty")
+            }
             var digest: (String, [UInt8])? = nil
             if let digestValue = object.optional("messageDigest") {
                 let digestObject = try reader.object(digestValue, "messageSignature.messageDigest")
@@ -134,14 +137,16 @@ struct SigstoreBundle {
             let signatures = try reader.array(object.optional("signatures"), "dsseEnvelope.signatures")
             guard signatures.count == 1 else {
                 throw SigstoreError(
-                    .malformedBundle, "dsseEnvelope.signatures must hold exactly one signature, found \(signatures.count)")
+                    .malformedBundle,
+                    "dsseEnvelope.signatures must hold exactly one signature, found \(signatures.count)")
             }
             let first = try reader.object(signatures[0], "dsseEnvelope.signatures[0]")
             let signature = try reader.base64(first.optional("sig"), "dsseEnvelope.signatures[0].sig")
             guard !signature.isEmpty else { throw SigstoreError(.malformedBundle, "the DSSE signature is empty") }
             content = .dsse(payload: payload, payloadType: payloadType, signature: signature)
         default:
-            throw SigstoreError(.malformedBundle, "the bundle must hold exactly one of messageSignature and dsseEnvelope")
+            throw SigstoreError(
+                .malformedBundle, "the bundle must hold exactly one of messageSignature and dsseEnvelope")
         }
     }
 
@@ -166,7 +171,8 @@ struct SigstoreBundle {
             return .publicKey(hint: try key.optional("hint").map { try reader.string($0, "\(path).publicKey.hint") })
         case "certificate":
             guard version == .v03 else {
-                throw SigstoreError(.malformedBundle, "\(path).certificate needs a v0.3 bundle; use x509CertificateChain")
+                throw SigstoreError(
+                    .malformedBundle, "\(path).certificate needs a v0.3 bundle; use x509CertificateChain")
             }
             let cert = try reader.object(object.optional("certificate"), "\(path).certificate")
             let der = try reader.base64(cert.optional("rawBytes"), "\(path).certificate.rawBytes")
@@ -185,14 +191,16 @@ struct SigstoreBundle {
             var certificates: [Certificate] = []
             for (index, item) in list.enumerated() {
                 let der = try reader.base64(
-                    try reader.object(item, "\(chainPath)[\(index)]").optional("rawBytes"), "\(chainPath)[\(index)].rawBytes")
+                    try reader.object(item, "\(chainPath)[\(index)]").optional("rawBytes"),
+                    "\(chainPath)[\(index)].rawBytes")
                 certificates.append(try certificate(der, "\(chainPath)[\(index)]"))
             }
             // Signers must not include the root: a self-signed certificate here means the bundle tries to
             // bring its own trust anchor.
             for (index, cert) in certificates.enumerated() where cert.subject == cert.issuer && cert.isSignedBy(cert) {
                 throw SigstoreError(
-                    .malformedBundle, "\(chainPath)[\(index)] is a self-signed root certificate; bundles must not carry roots")
+                    .malformedBundle,
+                    "\(chainPath)[\(index)] is a self-signed root certificate; bundles must not carry roots")
             }
             return .certificate(certificates[0])
         }
@@ -231,7 +239,8 @@ struct SigstoreBundle {
             var checkpoint: String? = nil
             if let checkpointValue = proofObject.optional("checkpoint") {
                 let checkpointObject = try reader.object(checkpointValue, "\(proofPath).checkpoint")
-                checkpoint = try reader.string(checkpointObject.optional("envelope"), "\(proofPath).checkpoint.envelope")
+                checkpoint = try reader.string(
+                    checkpointObject.optional("envelope"), "\(proofPath).checkpoint.envelope")
             }
             proof = InclusionProof(
                 logIndex: try reader.nonNegativeInteger(proofObject.optional("logIndex"), "\(proofPath).logIndex"),

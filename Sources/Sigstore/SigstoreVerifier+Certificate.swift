@@ -96,7 +96,8 @@ extension SigstoreVerifier {
         switch policy.signer {
         case .identity(let subject, let expectedIssuer):
             guard issuer == expectedIssuer else {
-                throw SigstoreError(.identityMismatch, "the certificate's OIDC issuer is \"\(issuer)\", not \"\(expectedIssuer)\"")
+                throw SigstoreError(
+                    .identityMismatch, "the certificate's OIDC issuer is \"\(issuer)\", not \"\(expectedIssuer)\"")
             }
             guard names.contains(subject) else {
                 throw SigstoreError(
@@ -105,13 +106,15 @@ extension SigstoreVerifier {
             return (subject, issuer)
         case .identityPattern(let pattern, let expectedIssuer):
             guard issuer == expectedIssuer else {
-                throw SigstoreError(.identityMismatch, "the certificate's OIDC issuer is \"\(issuer)\", not \"\(expectedIssuer)\"")
+                throw SigstoreError(
+                    .identityMismatch, "the certificate's OIDC issuer is \"\(issuer)\", not \"\(expectedIssuer)\"")
             }
             let regex: Regex<AnyRegexOutput>
             do {
                 regex = try Regex(pattern)
             } catch {
-                throw SigstoreError(.identityMismatch, "the identity pattern \"\(pattern)\" is not a valid regular expression")
+                throw SigstoreError(
+                    .identityMismatch, "the identity pattern \"\(pattern)\" is not a valid regular expression")
             }
             guard let match = names.first(where: { (try? regex.wholeMatch(in: $0)) != nil }) else {
                 throw SigstoreError(

@@ -10,12 +10,15 @@ extension SigstoreVerifier {
     ) throws -> Int64? {
         guard let log = trustedRoot.tlog(keyID: entry.logID) else {
             throw SigstoreError(
-                .untrustedLog, "the log entry's log id \(Bytes.hex(entry.logID)) names no transparency log in the trusted root")
+                .untrustedLog,
+                "the log entry's log id \(Bytes.hex(entry.logID)) names no transparency log in the trusted root")
         }
         guard let key = log.key, let scheme = log.scheme else {
-            throw SigstoreError(.unsupported, "the transparency log \(log.baseURL) has a key type this verifier cannot use")
+            throw SigstoreError(
+                .unsupported, "the transparency log \(log.baseURL) has a key type this verifier cannot use")
         }
-        try LogEntryBody.check(kind: entry.kind, version: entry.version, body: entry.body, signer: signer, signed: signed)
+        try LogEntryBody.check(
+            kind: entry.kind, version: entry.version, body: entry.body, signer: signer, signed: signed)
         let isRekorV2 = entry.version == "0.0.2" && entry.kind == "hashedrekord"
 
         // Inclusion proof and checkpoint.
@@ -74,7 +77,8 @@ extension SigstoreVerifier {
             throw SigstoreError(.setInvalid, "cannot encode the signed entry timestamp payload")
         }
         guard (try? key.verify(signature: set, message: payload, scheme: scheme)) == true else {
-            throw SigstoreError(.setInvalid, "the signed entry timestamp does not verify with the log key of \(log.baseURL)")
+            throw SigstoreError(
+                .setInvalid, "the signed entry timestamp does not verify with the log key of \(log.baseURL)")
         }
         guard log.validFor.contains(time) else {
             throw SigstoreError(

@@ -88,7 +88,8 @@ public struct SigstoreVerifier: Sendable {
             }
         } else {
             guard parsed.entries.count == 1 else {
-                throw SigstoreError(.unsupported, "the bundle has \(parsed.entries.count) log entries; exactly one is supported")
+                throw SigstoreError(
+                    .unsupported, "the bundle has \(parsed.entries.count) log entries; exactly one is supported")
             }
             let entry = parsed.entries[0]
             if let time = try verifyLogEntry(entry, version: parsed.version, signer: signer, signed: signed) {
@@ -159,7 +160,9 @@ public struct SigstoreVerifier: Sendable {
         default:
             ok = (try? key.verify(signature: signature, digest: digest, scheme: .ecdsa(.sha256, .der))) == true
         }
-        guard ok else { throw SigstoreError(.signatureInvalid, "the message signature does not verify for the artifact") }
+        guard ok else {
+            throw SigstoreError(.signatureInvalid, "the message signature does not verify for the artifact")
+        }
     }
 
     static func checkInTotoSubject(payload: [UInt8], payloadType: String, digest: [UInt8]) throws {

@@ -123,7 +123,8 @@ public struct TrustedRoot: Sendable {
         if scheme != nil {
             key = try? PublicKey(spkiDER: raw)
         }
-        return LogInstance(baseURL: baseURL, keyID: keyID, key: key, scheme: key == nil ? nil : scheme, validFor: validFor)
+        return LogInstance(
+            baseURL: baseURL, keyID: keyID, key: key, scheme: key == nil ? nil : scheme, validFor: validFor)
     }
 
     /// The signature scheme of a `PublicKeyDetails` name, or `nil` when unsupported.
@@ -150,7 +151,8 @@ public struct TrustedRoot: Sendable {
         var chain: [Certificate] = []
         for (index, entry) in entries.enumerated() {
             let entryPath = "\(path).certChain.certificates[\(index)]"
-            let der = try reader.base64(try reader.object(entry, entryPath).optional("rawBytes"), "\(entryPath).rawBytes")
+            let der = try reader.base64(
+                try reader.object(entry, entryPath).optional("rawBytes"), "\(entryPath).rawBytes")
             do {
                 chain.append(try Certificate(der: der))
             } catch let error as CryptoError {

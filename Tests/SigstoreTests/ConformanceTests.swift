@@ -52,7 +52,8 @@ enum Conformance {
                 text(folder.appendingPathComponent("identity")) ?? defaultIdentity,
                 issuer: text(folder.appendingPathComponent("issuer")) ?? defaultIssuer)
         }
-        return try SigstoreVerifier(trustedRoot: root).verify(bundle: bundle, artifact: .bytes(artifact), policy: policy)
+        return try SigstoreVerifier(trustedRoot: root).verify(
+            bundle: bundle, artifact: .bytes(artifact), policy: policy)
     }
 }
 

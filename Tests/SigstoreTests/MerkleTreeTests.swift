@@ -24,7 +24,9 @@ import WSCCrypto
         return path(m - k, leaves[split...]) + [root(leaves[leaves.startIndex..<split])]
     }
 
-    static func leaves(_ n: Int) -> [[UInt8]] { (0..<n).map { [UInt8(truncatingIfNeeded: $0), 0xAB, UInt8($0 / 256)] } }
+    static func leaves(_ n: Int) -> [[UInt8]] {
+        (0..<n).map { [UInt8(truncatingIfNeeded: $0), 0xAB, UInt8($0 / 256)] }
+    }
 
     @Test func everyIndexOfEveryTreeUpTo40() {
         for size in 1...40 {
