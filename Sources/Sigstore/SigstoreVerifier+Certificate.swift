@@ -9,10 +9,16 @@ extension SigstoreVerifier {
             var reasons: [String] = []
             var found = false
             for authority in trustedRoot.certificateAuthorities where authority.validFor.contains(time) {
-                let validator = CertificateChainValidator(roots: [authority.chain[authority.chain.count - 1]])
+                // The CA chain was verified when the trust root loaded: every CA certificate is an anchor,
+                // so only the leaf's own signature is checked here. Their validity at `time` still counts.
+                guard authority.chain.allSatisfy({ $0.notValidBefore <= time && time <= $0.notValidAfter }) else {
+                    reasons.append("the CA \(authority.chain[0].subject) is outside its validity period")
+                    continue
+                }
+                let validator = CertificateChainValidator(roots: authority.chain, allowsPartialChains: true)
                 do {
                     let chain = try validator.validate(
-                        leaf: leaf, intermediates: Array(authority.chain.dropLast()), at: time,
+                        leaf: leaf, intermediates: [], at: time,
                         requiredExtendedKeyUsage: Certificate.codeSigningEKU)
                     issuer = chain.count > 1 ? chain[1] : nil
                     found = true
