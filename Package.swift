@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "WSCJSON", targets: ["WSCJSON"]),
         .library(name: "TrustStore", targets: ["TrustStore"]),
         .library(name: "WSCConfiguration", targets: ["WSCConfiguration"]),
+        .library(name: "Sigstore", targets: ["Sigstore"]),
         .executable(name: "wscctl", targets: ["wscctl"]),
         .executable(name: "wscd", targets: ["wscd"]),
     ],
@@ -30,6 +31,8 @@ let package = Package(
         .target(name: "WasmSignatures", dependencies: ["WSCCrypto"]),
         // Strict JSON reader, OLPC canonical JSON and a plain writer; pure Swift, no Foundation.
         .target(name: "WSCJSON"),
+        // Offline Sigstore bundle verification; sits below TrustStore.
+        .target(name: "Sigstore", dependencies: ["WSCCrypto", "WSCJSON"]),
         .target(name: "TrustStore", dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON"]),
         // GNU-only socket calls (accept4, SO_PEERCRED, SCM_RIGHTS) that Swift's Glibc module hides.
         .target(name: "CWSCSys", cSettings: [.define("_GNU_SOURCE")]),
@@ -61,6 +64,7 @@ let package = Package(
             name: "WSCDaemonTests",
             dependencies: ["WSCClient", "WSCProtocol", "WSCJSON", "TrustStore", "WSCCrypto", "WasmSignatures"]),
         .testTarget(name: "WSCConfigurationTests", dependencies: ["WSCConfiguration"]),
+        .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "WSCCrypto", "WSCJSON"]),
         .testTarget(name: "TrustStoreTests", dependencies: ["TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON"]),
     ],
     swiftLanguageModes: [.v6]

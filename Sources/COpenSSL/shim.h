@@ -70,3 +70,7 @@ static inline unsigned long wsc_XN_FLAG_RFC2253_UTF8(void) { return XN_FLAG_RFC2
 // BASIC_CONSTRAINTS fields, read in C so Swift does not depend on the struct layout.
 static inline int wsc_BASIC_CONSTRAINTS_is_ca(const BASIC_CONSTRAINTS *bc) { return bc->ca ? 1 : 0; }
 static inline const ASN1_INTEGER *wsc_BASIC_CONSTRAINTS_pathlen(const BASIC_CONSTRAINTS *bc) { return bc->pathlen; }
+
+// RFC 3161 time-stamp responses (Sigstore TSA verification).
+#include <openssl/ts.h>
+static inline int wsc_TS_VFY_SIGNATURE(void) { return TS_VFY_SIGNATURE; }

@@ -15,9 +15,23 @@ public struct CertificateChainValidator: Sendable {
     /// The trust anchors.
     public let roots: [Certificate]
 
+    /// Whether a chain may end at any certificate of ``roots`` even if it is not self-signed (OpenSSL's
+    /// `X509_V_FLAG_PARTIAL_CHAIN`). Off by default.
+    public let allowsPartialChains: Bool
+
     /// Creates a validator that trusts exactly `roots`.
     public init(roots: [Certificate]) {
         self.roots = roots
+        self.allowsPartialChains = false
+    }
+
+    /// Creates a validator that trusts exactly `roots`, each as a trust anchor in its own right when
+    /// `allowsPartialChains` is set: a chain ending at an intermediate in `roots` is then accepted without
+    /// checking that intermediate's issuer, whose validity and signature the caller has established already
+    /// (for example once, when a trust root is loaded).
+    public init(roots: [Certificate], allowsPartialChains: Bool) {
+        self.roots = roots
+        self.allowsPartialChains = allowsPartialChains
     }
 
     /// Validates `leaf` at `time` (Unix seconds, never "now" implicitly), using `intermediates` as
@@ -95,6 +109,9 @@ public struct CertificateChainValidator: Sendable {
         }
         X509_VERIFY_PARAM_set_time(param, time)
         X509_VERIFY_PARAM_set_depth(param, CertificateChainValidator.maximumDepth)
+        if allowsPartialChains {
+            X509_VERIFY_PARAM_set_flags(param, UInt(X509_V_FLAG_PARTIAL_CHAIN))
+        }
 
         guard X509_verify_cert(ctx) == 1 else {
             let code = X509_STORE_CTX_get_error(ctx)

@@ -1,0 +1,99 @@
+import WSCCrypto
+import WSCJSON
+
+/// Small decoding helpers shared by the bundle and trusted-root readers.
+enum Bytes {
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Lowercase or uppercase hexadecimal to bytes; `nil` if not hex of even length.
+    static func fromHex(_ text: String) -> [UInt8]? {
+        let chars = Array(text.utf8)
+        guard chars.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x61...0x66: c - 0x61 + 10
+            case 0x41...0x46: c - 0x41 + 10
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 2)
+        var index = 0
+        while index < chars.count {
+            guard let high = nibble(chars[index]), let low = nibble(chars[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+}
+
+/// Typed access to proto3-JSON fields, throwing ``SigstoreError`` with a chosen code.
+struct FieldReader {
+    let code: SigstoreError.Code
+
+    func wrap<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as JSONError {
+            throw SigstoreError(code, error.reason)
+        }
+    }
+
+    func object(_ value: JSONValue?, _ path: String) throws -> JSONObject {
+        guard let value else { throw SigstoreError(code, "\(path) is required") }
+        return try wrap { try value.asObject(path) }
+    }
+
+    func string(_ value: JSONValue?, _ path: String) throws -> String {
+        guard let value else { throw SigstoreError(code, "\(path) is required") }
+        return try wrap { try value.asString(path) }
+    }
+
+    func array(_ value: JSONValue?, _ path: String) throws -> [JSONValue] {
+        guard let value else { throw SigstoreError(code, "\(path) is required") }
+        return try wrap { try value.asArray(path) }
+    }
+
+    /// Standard base64 (proto3 JSON `bytes`), with padding; URL-safe letters are refused. Line breaks
+    /// (CR, LF) are skipped, as Go's decoder (and so protojson) does: `base64` tools wrap long values.
+    func base64(_ value: JSONValue?, _ path: String) throws -> [UInt8] {
+        var text = try string(value, path)
+        if text.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+            text = String(decoding: text.utf8.filter { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
+        }
+        guard let bytes = Base64.decode(text) else { throw SigstoreError(code, "\(path) is not valid base64") }
+        return bytes
+    }
+
+    /// A proto3 JSON int64: a decimal string (the canonical form) or a JSON integer, never negative.
+    func nonNegativeInteger(_ value: JSONValue?, _ path: String) throws -> Int64 {
+        guard let value else { throw SigstoreError(code, "\(path) is required") }
+        let number: Int64
+        switch value {
+        case .integer(let n): number = n
+        case .string(let text):
+            let digits = Array(text.utf8)
+            guard !digits.isEmpty, digits.count <= 19, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                let n = Int64(text)
+            else {
+                throw SigstoreError(code, "\(path) must be a non-negative decimal integer, found \"\(text)\"")
+            }
+            number = n
+        default:
+            throw SigstoreError(code, "\(path) must be an integer")
+        }
+        guard number >= 0 else { throw SigstoreError(code, "\(path) must not be negative, found \(number)") }
+        return number
+    }
+}
