@@ -9,6 +9,8 @@ let package = Package(
         .library(name: "WasmSignatures", targets: ["WasmSignatures"]),
         .library(name: "WSCJSON", targets: ["WSCJSON"]),
         .library(name: "TrustStore", targets: ["TrustStore"]),
+        .library(name: "WSCClient", targets: ["WSCClient"]),
+        .library(name: "WSCProtocol", targets: ["WSCProtocol"]),
         .library(name: "WSCConfiguration", targets: ["WSCConfiguration"]),
         .library(name: "Sigstore", targets: ["Sigstore"]),
         .executable(name: "wscctl", targets: ["wscctl"]),

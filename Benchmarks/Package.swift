@@ -16,7 +16,18 @@ let package = Package(
                 .product(name: "WSCCrypto", package: "wsc"),
                 .product(name: "WasmSignatures", package: "wsc"),
             ]
-        )
+        ),
+        .executableTarget(
+            name: "wscd-bench",
+            dependencies: [
+                .product(name: "WSCCrypto", package: "wsc"),
+                .product(name: "WasmSignatures", package: "wsc"),
+                .product(name: "TrustStore", package: "wsc"),
+                .product(name: "WSCClient", package: "wsc"),
+                .product(name: "WSCProtocol", package: "wsc"),
+                .product(name: "WSCJSON", package: "wsc"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

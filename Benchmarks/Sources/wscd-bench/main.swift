@@ -1,0 +1,239 @@
+// wscd-bench: measures a real wscd process over its socket. Prints `key value` lines for Benchmarks/daemon.sh.
+//   wscd-bench WSCD WSCCTL WORKDIR
+import Foundation
+import TrustStore
+import WSCClient
+import WSCCrypto
+import WSCJSON
+import WSCProtocol
+import WasmSignatures
+
+func now() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+func out(_ key: String, _ value: Any) { print("\(key) \(value)") }
+
+let args = CommandLine.arguments
+guard args.count == 4 else {
+    FileHandle.standardError.write(Data("usage: wscd-bench WSCD WSCCTL WORKDIR\n".utf8))
+    exit(2)
+}
+let wscd = args[1]
+let wscctl = args[2]
+let dir = args[3]
+try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+chmod(dir, 0o700)
+
+// Keys, modules, a bundle.
+let root = try PrivateKey.generate(.ed25519)
+let publisher = try PrivateKey.generate(.ed25519)
+try Data(root.publicKey.pem.utf8).write(to: URL(fileURLWithPath: dir + "/root.pub"))
+try Data(publisher.publicKey.pem.utf8).write(to: URL(fileURLWithPath: dir + "/publisher.pub"))
+
+func module(size: Int, seed: UInt64) throws -> [UInt8] {
+    var state = seed
+    var payload = [UInt8](repeating: 0, count: size)
+    for i in 0..<size {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        payload[i] = UInt8(truncatingIfNeeded: state >> 56)
+    }
+    let name = Array("bench".utf8)
+    var body = [UInt8(name.count)] + name + payload
+    var sizeBytes: [UInt8] = []
+    var v = body.count
+    repeat {
+        var b = UInt8(v & 0x7F)
+        v >>= 7
+        if v != 0 { b |= 0x80 }
+        sizeBytes.append(b)
+    } while v != 0
+    body = [0x00] + sizeBytes + body
+    let unsigned = [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00] + body
+    return try WasmSigner.sign(module: WasmModule(bytes: unsigned), key: publisher).module
+}
+
+let m1 = try module(size: 1 << 20, seed: 1)
+let m64 = try module(size: 64 << 10, seed: 2)
+try Data(m1).write(to: URL(fileURLWithPath: dir + "/m1.wasm"))
+
+func bundle(version: UInt64, publishers: Int) throws -> [UInt8] {
+    let t = TrustedTime.current(floor: 0).systemClock
+    var b = TrustBundleBuilder(version: version, issuedAt: t - 60, notBefore: t - 60, expires: t + 86400 * 30, bundleKeys: [root.publicKey])
+    var list: [TrustBundleBuilder.Publisher] = [.init(name: "publisher", publicKey: publisher.publicKey)]
+    for i in 1..<publishers {
+        list.append(.init(name: "filler-\(i)", publicKey: try PrivateKey.generate(.ed25519).publicKey))
+    }
+    b.publishers = list
+    var e = try b.envelope()
+    try e.sign(with: root)
+    return e.serialized()
+}
+
+func config(socket: String, state: String, bundlePath: String) -> String {
+    """
+    [server]
+    socket = "\(socket)"
+    max_frame_bytes = 67108864
+    [state]
+    directory = "\(state)"
+    [trust]
+    pinned_keys = ["\(dir)/root.pub"]
+    initial_bundle = "\(bundlePath)"
+    [log]
+    level = "warning"
+    format = "text"
+    """
+}
+
+func startDaemon(configPath: String, environment: [String: String] = [:]) throws -> Process {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: wscd)
+    p.arguments = ["--config", configPath]
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+    try p.run()
+    return p
+}
+
+func waitReady(_ socket: String) throws {
+    for _ in 0..<500 {
+        if let c = try? WSCClient(socketPath: socket), (try? c.call(.hello)) != nil { return }
+        usleep(10_000)
+    }
+    throw NSError(domain: "wscd did not start", code: 1)
+}
+
+// 1. Round trips on one connection.
+try Data(try bundle(version: 1, publishers: 1)).write(to: URL(fileURLWithPath: dir + "/small.json"))
+try config(socket: dir + "/a.sock", state: dir + "/state-a", bundlePath: dir + "/small.json").write(
+    toFile: dir + "/a.toml", atomically: true, encoding: .utf8)
+let daemon = try startDaemon(configPath: dir + "/a.toml")
+try waitReady(dir + "/a.sock")
+let client = try WSCClient(socketPath: dir + "/a.sock")
+
+func roundTrips(seconds: Double, _ body: () throws -> Void) rethrows -> [Double] {
+    for _ in 0..<20 { try body() }
+    var samples: [Double] = []
+    let end = now() + seconds
+    while now() < end {
+        let t0 = now()
+        try body()
+        samples.append(now() - t0)
+    }
+    return samples
+}
+
+let inline = try roundTrips(seconds: 3) {
+    let r = try client.call(.verify, body: m1).result
+    precondition(r["valid"] == .bool(true))
+}
+out("rt_inline_1mib_us", String(format: "%.1f", median(inline) * 1e6))
+let viaFD = try roundTrips(seconds: 3) {
+    let fd = open(dir + "/m1.wasm", O_RDONLY)
+    defer { close(fd) }
+    let r = try client.call(.verify, [("fd", .bool(true))], passing: fd).result
+    precondition(r["valid"] == .bool(true))
+}
+out("rt_fd_1mib_us", String(format: "%.1f", median(viaFD) * 1e6))
+
+// 2. Throughput: 16 clients, 64 KiB modules, 3 s.
+func cpuSeconds(_ pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return 0 }
+    let fields = stat.split(separator: ")").last!.split(separator: " ")
+    return (Double(fields[11])! + Double(fields[12])!) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+let lock = NSLock()
+var total = 0
+let cpu0 = cpuSeconds(daemon.processIdentifier)
+let t0 = now()
+DispatchQueue.concurrentPerform(iterations: 16) { _ in
+    guard let c = try? WSCClient(socketPath: dir + "/a.sock") else { return }
+    var n = 0
+    let end = t0 + 3
+    while now() < end {
+        guard let r = try? c.call(.verify, body: m64).result, r["valid"] == .bool(true) else { break }
+        n += 1
+    }
+    lock.withLock { total += n }
+}
+let elapsed = now() - t0
+out("throughput_16_clients_64kib_per_s", String(format: "%.0f", Double(total) / elapsed))
+out("throughput_daemon_cpu_cores", String(format: "%.2f", (cpuSeconds(daemon.processIdentifier) - cpu0) / elapsed))
+
+// 3. Idle resident memory.
+sleep(1)
+if let status = try? String(contentsOfFile: "/proc/\(daemon.processIdentifier)/status", encoding: .utf8),
+    let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+{
+    out("rss_after_load_kib", line.split(separator: " ").dropFirst().first ?? "?")
+}
+daemon.terminate()
+daemon.waitUntilExit()
+
+// 4. Ready time with a ~1 MiB bundle, from exec to READY=1 on NOTIFY_SOCKET.
+let big = try bundle(version: 1, publishers: 5200)
+out("big_bundle_bytes", big.count)
+try Data(big).write(to: URL(fileURLWithPath: dir + "/big.json"))
+try config(socket: dir + "/b.sock", state: dir + "/state-b", bundlePath: dir + "/big.json").write(
+    toFile: dir + "/b.toml", atomically: true, encoding: .utf8)
+let first = try startDaemon(configPath: dir + "/b.toml")  // installs the bundle (not timed)
+try waitReady(dir + "/b.sock")
+first.terminate()
+first.waitUntilExit()
+
+let notifyPath = dir + "/notify.sock"
+unlink(notifyPath)
+let nfd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+var addr = sockaddr_un()
+addr.sun_family = sa_family_t(AF_UNIX)
+withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+    let bytes = Array(notifyPath.utf8)
+    for (i, b) in bytes.enumerated() { raw[i] = b }
+}
+let bound = withUnsafePointer(to: &addr) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(nfd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+}
+precondition(bound == 0, "bind notify socket")
+var readyTimes: [Double] = []
+var rssIdle: [Int] = []
+for _ in 0..<5 {
+    let start = now()
+    let p = try startDaemon(configPath: dir + "/b.toml", environment: ["NOTIFY_SOCKET": notifyPath])
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = recv(nfd, &buffer, buffer.count, 0)
+        if n > 0, String(decoding: buffer[0..<n], as: UTF8.self).contains("READY=1") { break }
+    }
+    readyTimes.append(now() - start)
+    usleep(300_000)
+    if let status = try? String(contentsOfFile: "/proc/\(p.processIdentifier)/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+        let kib = Int(line.split(separator: " ").dropFirst().first ?? "")
+    {
+        rssIdle.append(kib)
+    }
+    p.terminate()
+    p.waitUntilExit()
+}
+out("ready_1mib_bundle_ms", String(format: "%.1f", median(readyTimes) * 1000))
+out("rss_idle_1mib_bundle_kib", rssIdle.sorted()[rssIdle.count / 2])
+
+// 5. A process per verify: wscctl verify (offline, with the public key), 1 MiB.
+var processTimes: [Double] = []
+for _ in 0..<30 {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: wscctl)
+    p.arguments = ["verify", "-i", dir + "/m1.wasm", "-K", dir + "/publisher.pub"]
+    p.standardOutput = FileHandle.nullDevice
+    let t = now()
+    try p.run()
+    p.waitUntilExit()
+    processTimes.append(now() - t)
+}
+out("process_per_verify_1mib_us", String(format: "%.1f", median(processTimes) * 1e6))
