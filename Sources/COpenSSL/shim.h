@@ -74,3 +74,10 @@ static inline const ASN1_INTEGER *wsc_BASIC_CONSTRAINTS_pathlen(const BASIC_CONS
 // RFC 3161 time-stamp responses (Sigstore TSA verification).
 #include <openssl/ts.h>
 static inline int wsc_TS_VFY_SIGNATURE(void) { return TS_VFY_SIGNATURE; }
+
+#include <openssl/hmac.h>
+// One-shot HMAC-SHA-256 (a wrapper so Swift's `HMAC` type does not shadow it).
+static inline unsigned char *wsc_hmac_sha256(const void *key, int key_len, const unsigned char *data, size_t data_len,
+                                             unsigned char *out, unsigned int *out_len) {
+    return HMAC(EVP_sha256(), key, key_len, data, data_len, out, out_len);
+}

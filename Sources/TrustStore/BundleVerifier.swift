@@ -13,14 +13,21 @@ public struct TrustVerdict: Sendable, Hashable {
     public let reason: String?
     /// Things the operator should know even when valid (grace period, skipped entries, revoked keys seen).
     public let warnings: [String]
+    /// SHA-256 of the module's content: every section after the signature section, in order (what a wasmsig
+    /// signature covers when the module has no delimiters). Identifies a module whatever signatures it carries.
+    public let contentDigest: [UInt8]?
 
     /// Creates a verdict.
-    public init(valid: Bool, signers: [String], bundleVersion: UInt64?, reason: String?, warnings: [String]) {
+    public init(
+        valid: Bool, signers: [String], bundleVersion: UInt64?, reason: String?, warnings: [String],
+        contentDigest: [UInt8]? = nil
+    ) {
         self.valid = valid
         self.signers = signers
         self.bundleVersion = bundleVersion
         self.reason = reason
         self.warnings = warnings
+        self.contentDigest = contentDigest
     }
 }
 
@@ -35,8 +42,12 @@ public enum BundleVerifier {
     ) -> TrustVerdict {
         let bundle = trust.bundle
         var warnings: [String] = []
+        var digest: [UInt8]?
         func refuse(_ reason: String) -> TrustVerdict {
-            TrustVerdict(valid: false, signers: [], bundleVersion: trust.version, reason: reason, warnings: warnings)
+            // The content digest comes from the verification's own hashing when it got that far.
+            let content = digest ?? ModuleParts(module: module).parts.last?.rollingHash
+            return TrustVerdict(
+                valid: false, signers: [], bundleVersion: trust.version, reason: reason, warnings: warnings, contentDigest: content)
         }
         if !time.clockReliable {
             warnings.append(
@@ -66,6 +77,7 @@ public enum BundleVerifier {
         let verifier: WasmVerifier
         do {
             verifier = try WasmVerifier(module: module, detachedSignature: detachedSignature)
+            digest = verifier.parts.parts.last?.rollingHash
         } catch let error as WasmSignatureError {
             return refuse(error.reason)
         } catch {

@@ -15,7 +15,7 @@ public final class WSCClient {
     public static let defaultSocketPath = "/run/wscd/wscd.sock"
 
     private let fd: Int32
-    private var decoder: FrameDecoder
+    private let decoder: FrameDecoder
     private var nextID: Int64 = 1
 
     /// Connects to `socketPath`. When nothing listens there, the error says so and how to start the daemon.
@@ -57,12 +57,16 @@ public final class WSCClient {
     {
         let id = nextID
         nextID += 1
-        try sendRaw(Frame(header: Messages.request(id: id, op: op, fields), body: body).encoded(), passing: passFD)
+        // Prefix and body are sent separately, so a large body is never copied into a frame buffer.
+        let frame = Frame(header: Messages.request(id: id, op: op, fields), body: body)
+        try sendRaw(frame.encodedPrefix(), passing: passFD)
+        try sendRaw(body)
         return id
     }
 
     /// Sends bytes as they are (tests use it for malformed frames).
     public func sendRaw(_ bytes: [UInt8], passing passFD: Int32? = nil) throws {
+        if bytes.isEmpty { return }
         var done = 0
         var fdToPass = passFD ?? -1
         while done < bytes.count {
@@ -76,17 +80,14 @@ public final class WSCClient {
 
     /// Reads the next response frame.
     public func receive() throws -> Frame {
-        var scratch = [UInt8](repeating: 0, count: 256 * 1024)
         while true {
             if let frame = try decoder.next() { return frame }
-            let n = scratch.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            let n = decoder.fill(atLeast: 64 * 1024) { buffer in read(fd, buffer.baseAddress, buffer.count) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
                 throw ProtocolError(
-                    .shuttingDown,
-                    n == 0 ? "wscd closed the connection" : "read failed: \(String(cString: strerror(errno)))")
+                    .shuttingDown, n == 0 ? "wscd closed the connection" : "read failed: \(String(cString: strerror(errno)))")
             }
-            scratch.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
     }
 

@@ -110,17 +110,18 @@ public enum HMAC {
     /// HMAC-SHA-256 of `message` under `key`.
     public static func sha256(key: [UInt8], message: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
-        var outLength = 0
+        var outLength: UInt32 = 0
+        // The one-shot HMAC() uses the built-in SHA-256 without a provider fetch per call.
         let result = key.withUnsafeBytes { k in
             message.withUnsafeBytes { m in
                 out.withUnsafeMutableBytes { o in
-                    EVP_Q_mac(
-                        nil, "HMAC", nil, "SHA256", nil, k.baseAddress, k.count, m.baseAddress, m.count,
-                        o.baseAddress, o.count, &outLength)
+                    wsc_hmac_sha256(
+                        k.baseAddress, Int32(k.count), m.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                        m.count, o.baseAddress?.assumingMemoryBound(to: UInt8.self), &outLength)
                 }
             }
         }
-        precondition(result != nil && outLength == 32, "EVP_Q_mac(HMAC-SHA256) failed")
+        precondition(result != nil && outLength == 32, "HMAC-SHA256 failed")
         return out
     }
 }

@@ -16,29 +16,45 @@ public enum PEM {
         guard text.utf8.count <= maximumTextLength else {
             throw CryptoError(.invalidEncoding, "PEM text is larger than \(maximumTextLength) bytes")
         }
+        // Works on UTF-8 bytes: PEM is ASCII, and this runs for every key of a large bundle.
         var blocks: [Block] = []
-        var label: String?
-        var body = ""
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
-            let line = rawLine.trimmingCharacters(in: " \t\r")
+        var label: [UInt8]?
+        var body: [UInt8] = []
+        let bytes = Array(text.utf8)
+        let begin = Array("-----BEGIN ".utf8)
+        let dashes = Array("-----".utf8)
+        var lineStart = 0
+        while lineStart <= bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            var a = lineStart
+            var b = lineEnd
+            while a < b, bytes[a] == 0x20 || bytes[a] == 0x09 || bytes[a] == 0x0D { a += 1 }
+            while b > a, bytes[b - 1] == 0x20 || bytes[b - 1] == 0x09 || bytes[b - 1] == 0x0D { b -= 1 }
+            let line = bytes[a..<b]
             if let current = label {
-                if line == "-----END \(current)-----" {
-                    guard let der = Base64.decode(body) else {
-                        throw CryptoError(.invalidEncoding, "the PEM block \"\(current)\" holds invalid Base64")
+                let name = String(decoding: current, as: UTF8.self)
+                if line.starts(with: dashes) {
+                    guard line.elementsEqual(Array("-----END ".utf8) + current + dashes) else {
+                        throw CryptoError(.invalidEncoding, "the PEM block \"\(name)\" is not closed by its END line")
                     }
-                    blocks.append(Block(label: current, der: der))
+                    guard let der = Base64.decode(String(decoding: body, as: UTF8.self)) else {
+                        throw CryptoError(.invalidEncoding, "the PEM block \"\(name)\" holds invalid Base64")
+                    }
+                    blocks.append(Block(label: name, der: der))
                     label = nil
-                    body = ""
-                } else if line.hasPrefix("-----") {
-                    throw CryptoError(.invalidEncoding, "the PEM block \"\(current)\" is not closed by its END line")
+                    body = []
                 } else {
                     body += line
                 }
-            } else if line.hasPrefix("-----BEGIN "), line.hasSuffix("-----") {
-                label = String(line.dropFirst(11).dropLast(5))
+            } else if line.starts(with: begin), line.count >= begin.count + dashes.count, line.suffix(5).elementsEqual(dashes) {
+                label = Array(line.dropFirst(begin.count).dropLast(dashes.count))
             }
+            lineStart = lineEnd + 1
         }
-        if let label { throw CryptoError(.invalidEncoding, "the PEM block \"\(label)\" has no END line") }
+        if let label {
+            throw CryptoError(.invalidEncoding, "the PEM block \"\(String(decoding: label, as: UTF8.self))\" has no END line")
+        }
         return blocks
     }
 
@@ -73,15 +89,5 @@ public enum PEM {
         }
         out += "-----END \(label)-----\n"
         return out
-    }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        let chars = Set(set)
-        var slice = Substring(self)
-        while let c = slice.first, chars.contains(c) { slice = slice.dropFirst() }
-        while let c = slice.last, chars.contains(c) { slice = slice.dropLast() }
-        return String(slice)
     }
 }

@@ -53,9 +53,18 @@ public final class PublicKey: @unchecked Sendable {
 
     // MARK: Import
 
+    /// The fixed DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the 32 key bytes follow.
+    static let ed25519SPKIPrefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]
+
     /// Parses a DER `SubjectPublicKeyInfo`.
     public convenience init(spkiDER der: [UInt8]) throws {
         guard !der.isEmpty else { throw CryptoError(.invalidKey, "the public key is empty") }
+        // Ed25519 keys have one fixed encoding: skip OpenSSL 3's generic decoder, which costs tens of
+        // microseconds per key (thousands of publishers load at start-up).
+        if der.count == 44, der.starts(with: PublicKey.ed25519SPKIPrefix) {
+            try self.init(ed25519Raw: Array(der[12...]))
+            return
+        }
         let parsed: OpaquePointer? = der.withUnsafeBytes { buffer in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
             let key = d2i_PUBKEY(nil, &cursor, buffer.count)
@@ -128,6 +137,7 @@ public final class PublicKey: @unchecked Sendable {
 
     /// The DER `SubjectPublicKeyInfo` encoding.
     public var spkiDER: [UInt8] {
+        if type == .ed25519, let raw = ed25519Raw { return PublicKey.ed25519SPKIPrefix + raw }
         var out: UnsafeMutablePointer<UInt8>?
         let length = i2d_PUBKEY(pkey, &out)
         precondition(length > 0 && out != nil, "i2d_PUBKEY failed")

@@ -21,7 +21,7 @@ final class Connection: @unchecked Sendable {
     private var writeSource: DispatchSourceWrite?
     private var readSuspended = false
     private var writeSuspended = true
-    private var decoder: FrameDecoder
+    private let decoder: FrameDecoder
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var inFlight = 0
@@ -34,7 +34,7 @@ final class Connection: @unchecked Sendable {
 
     static let highWatermark = 4 << 20
     static let lowWatermark = 1 << 20
-    static let readChunk = 256 * 1024
+    static let readChunk = 64 * 1024
 
     init(fd: Int32, peer: PeerCredentials, server: Server, maxFrame: Int) {
         self.fd = fd
@@ -71,14 +71,12 @@ final class Connection: @unchecked Sendable {
 
     private func onReadable() {
         guard !closing else { return }
-        var scratch = [UInt8](repeating: 0, count: Connection.readChunk)
         var fds = [Int32](repeating: -1, count: 8)
         while !closing {
             var count: Int32 = 0
-            let n = scratch.withUnsafeMutableBytes { buffer in
-                fds.withUnsafeMutableBufferPointer {
-                    wsc_recv_with_fds(fd, buffer.baseAddress, buffer.count, $0.baseAddress, 8, &count)
-                }
+            // Receive straight into the decoder's buffer: no intermediate copy.
+            let n = decoder.fill(atLeast: Connection.readChunk) { buffer in
+                fds.withUnsafeMutableBufferPointer { wsc_recv_with_fds(fd, buffer.baseAddress, buffer.count, $0.baseAddress, 8, &count) }
             }
             if n < 0 {
                 if errno == EINTR { continue }
@@ -98,7 +96,6 @@ final class Connection: @unchecked Sendable {
                 return
             }
             lastActivity = Monotonic.nanoseconds()
-            scratch.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             drainFrames()
             if readSuspended || closing { return }
         }

@@ -207,7 +207,6 @@ final class DaemonCore: Sendable {
                 .noTrust, "no trust bundle is installed; install one with `wscctl rotate --bundle FILE`")
         }
         let (bytes, signature) = try moduleBytes(frame, passedFD: passedFD)
-        let digest = hexString(Digest.sha256(bytes))
         let verdict: TrustVerdict
         do {
             let module = try WasmModule(bytes: bytes)
@@ -218,6 +217,8 @@ final class DaemonCore: Sendable {
             verdict = TrustVerdict(
                 valid: false, signers: [], bundleVersion: snapshot.version, reason: error.reason, warnings: [])
         }
+        // The verification's own hashing gives the content digest: no second pass over the module.
+        let digest = verdict.contentDigest.map(hexString) ?? "-"
         let micros = Double(Monotonic.nanoseconds() - started) / 1000
         stats.latency(microseconds: micros)
         stats.verdict(verdict.valid ? "valid" : "invalid")
@@ -225,13 +226,13 @@ final class DaemonCore: Sendable {
             verdict.valid ? "verified" : "refused",
             [
                 ("REQUEST_ID", "\(requestID)"), ("PEER_UID", "\(peer.uid)"), ("PEER_PID", "\(peer.pid)"),
-                ("VERDICT", verdict.valid ? "valid" : "invalid"), ("MODULE_SHA256", digest),
+                ("VERDICT", verdict.valid ? "valid" : "invalid"), ("MODULE_DIGEST", digest),
                 ("BUNDLE_VERSION", "\(snapshot.version)"),
             ])
         var fields: [(String, JSONValue)] = [
             ("valid", .bool(verdict.valid)), ("kind", .string("wasmsig")),
             ("signers", .array(verdict.signers.map { .string($0) })),
-            ("bundleVersion", .integer(Int64(clamping: snapshot.version))), ("moduleSha256", .string(digest)),
+            ("bundleVersion", .integer(Int64(clamping: snapshot.version))), ("contentSha256", .string(digest)),
             ("warnings", .array(verdict.warnings.map { .string($0) })), ("policy", .string(policy.summary)),
         ]
         if let reason = verdict.reason { fields.append(("reason", .string(reason))) }
@@ -273,7 +274,7 @@ final class DaemonCore: Sendable {
         let keyID = key.publicKey.wasmsigKeyID
         do {
             let out = try WasmSigner.sign(module: module, key: key, keyID: keyID, detached: detached)
-            log.info("signed", [("PEER_UID", "\(peer.uid)"), ("MODULE_SHA256", hexString(Digest.sha256(bytes)))])
+            log.info("signed", [("PEER_UID", "\(peer.uid)"), ("KEY_ID", hexString(keyID ?? []))])
             return (
                 try JSONObject([("keyId", .string(hexString(keyID ?? []))), ("detached", .bool(detached))]),
                 detached ? out.signatureData : out.module

@@ -21,6 +21,17 @@ public struct Frame: Sendable {
         self.body = body
     }
 
+    /// The length field and header of the encoded frame; the body follows them on the wire.
+    public func encodedPrefix() -> [UInt8] {
+        let headerBytes = JSONWriter.encode(.object(header))
+        var out: [UInt8] = []
+        out.reserveCapacity(8 + headerBytes.count)
+        Frame.appendU32(UInt32(4 + headerBytes.count + body.count), to: &out)
+        Frame.appendU32(UInt32(headerBytes.count), to: &out)
+        out += headerBytes
+        return out
+    }
+
     /// The encoded frame.
     public func encoded() -> [UInt8] {
         let headerBytes = JSONWriter.encode(.object(header))
@@ -65,54 +76,101 @@ public struct Frame: Sendable {
         } catch let error as JSONError {
             throw ProtocolError(.badFrame, "the header is not a JSON object: \(error.reason)")
         }
-        return Frame(header: header, body: Array(content[(4 + headerLength)...]))
+        return Frame(header: header, body: Array(UnsafeRawBufferPointer(rebasing: content[(4 + headerLength)...])))
     }
 }
 
-/// Cuts a byte stream into frames, checking each length against the maximum before buffering it.
-public struct FrameDecoder: Sendable {
+/// Cuts a byte stream into frames, checking each length against the maximum before buffering it. Bytes can be
+/// received straight into its buffer (``fill(atLeast:_:)``), which grows once to the size of the frame being read,
+/// so a large module is copied only from the kernel into this buffer and from here into the frame's body.
+///
+/// Not thread-safe: one decoder belongs to one connection.
+public final class FrameDecoder {
     /// The largest frame accepted (length field value).
     public let maximumFrameLength: Int
-    private var buffer: [UInt8] = []
+    private var storage: UnsafeMutableRawPointer
+    private var capacity: Int
     private var start = 0
+    private var end = 0
+
+    static let initialCapacity = 64 * 1024
+    /// Above this, an emptied buffer is released rather than kept for the next frame.
+    static let retainedCapacity = 4 << 20
 
     /// Creates a decoder.
-    public init(maximumFrameLength: Int) { self.maximumFrameLength = maximumFrameLength }
+    public init(maximumFrameLength: Int) {
+        self.maximumFrameLength = maximumFrameLength
+        capacity = FrameDecoder.initialCapacity
+        storage = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { storage.deallocate() }
 
     /// Bytes received but not yet part of a complete frame.
-    public var pendingByteCount: Int { buffer.count - start }
+    public var pendingByteCount: Int { end - start }
 
-    /// Appends received bytes.
-    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        if start > 0, start == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
+    private func ensureTail(_ needed: Int) {
+        if capacity - end >= needed { return }
+        if start > 0 {
+            storage.copyMemory(from: storage + start, byteCount: end - start)
+            end -= start
             start = 0
         }
-        buffer.append(contentsOf: bytes)
+        if capacity - end >= needed { return }
+        let newCapacity = max(capacity * 2, end + needed)
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        grown.copyMemory(from: storage, byteCount: end)
+        storage.deallocate()
+        storage = grown
+        capacity = newCapacity
+    }
+
+    /// Appends received bytes.
+    public func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        ensureTail(bytes.count)
+        (storage + end).copyMemory(from: base, byteCount: bytes.count)
+        end += bytes.count
+    }
+
+    /// Lets `read` write received bytes straight into the buffer: at least `minimum` bytes of room are offered,
+    /// or room for the rest of the frame being read when its length is known (and within the maximum).
+    /// `read` returns how many bytes it wrote (≤ 0: none); that value is returned.
+    public func fill(atLeast minimum: Int, _ read: (UnsafeMutableRawBufferPointer) -> Int) -> Int {
+        var wanted = minimum
+        if end - start >= 4 {
+            let length = Int(Frame.readU32(UnsafeRawBufferPointer(start: storage + start, count: 4), at: 0))
+            if length <= maximumFrameLength { wanted = max(minimum, 4 + length - (end - start)) }
+        }
+        ensureTail(wanted)
+        let n = read(UnsafeMutableRawBufferPointer(start: storage + end, count: capacity - end))
+        if n > 0 { end += n }
+        return n
     }
 
     /// The next complete frame, `nil` if more bytes are needed; throws when a length is over the limit or a frame
     /// is malformed (the connection must then be closed).
-    public mutating func next() throws -> Frame? {
-        let available = buffer.count - start
+    public func next() throws -> Frame? {
+        let available = end - start
         guard available >= 4 else { return nil }
-        let length = buffer.withUnsafeBytes { Int(Frame.readU32($0, at: start)) }
+        let length = Int(Frame.readU32(UnsafeRawBufferPointer(start: storage + start, count: 4), at: 0))
         guard length <= maximumFrameLength else {
             throw ProtocolError(
                 .frameTooLarge, "a frame of \(length) bytes was announced; the limit is \(maximumFrameLength) bytes")
         }
-        guard length >= 4 else {
-            throw ProtocolError(.badFrame, "a frame of \(length) bytes cannot hold its header length")
-        }
+        guard length >= 4 else { throw ProtocolError(.badFrame, "a frame of \(length) bytes cannot hold its header length") }
         guard available >= 4 + length else { return nil }
-        let frame = try buffer.withUnsafeBytes { all in
-            try Frame.decode(content: UnsafeRawBufferPointer(rebasing: all[(start + 4)..<(start + 4 + length)]))
-        }
+        let frame = try Frame.decode(content: UnsafeRawBufferPointer(start: storage + start + 4, count: length))
         start += 4 + length
-        // Compact once the consumed prefix dominates, so the buffer does not grow without bound.
-        if start > 1 << 20, start * 2 > buffer.count {
-            buffer.removeSubrange(0..<start)
+        if start == end {
             start = 0
+            end = 0
+            if capacity > FrameDecoder.retainedCapacity {
+                // Do not keep a large buffer for an idle connection.
+                storage.deallocate()
+                capacity = FrameDecoder.initialCapacity
+                storage = .allocate(byteCount: capacity, alignment: 16)
+            }
         }
         return frame
     }

@@ -148,8 +148,13 @@ func cpuSeconds(_ pid: Int32) -> Double {
     let fields = stat.split(separator: ")").last!.split(separator: " ")
     return (Double(fields[11])! + Double(fields[12])!) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
-let lock = NSLock()
-var total = 0
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func add(_ n: Int) { lock.withLock { value += n } }
+    var total: Int { lock.withLock { value } }
+}
+let counter = Counter()
 let cpu0 = cpuSeconds(daemon.processIdentifier)
 let t0 = now()
 DispatchQueue.concurrentPerform(iterations: 16) { _ in
@@ -160,10 +165,10 @@ DispatchQueue.concurrentPerform(iterations: 16) { _ in
         guard let r = try? c.call(.verify, body: m64).result, r["valid"] == .bool(true) else { break }
         n += 1
     }
-    lock.withLock { total += n }
+    counter.add(n)
 }
 let elapsed = now() - t0
-out("throughput_16_clients_64kib_per_s", String(format: "%.0f", Double(total) / elapsed))
+out("throughput_16_clients_64kib_per_s", String(format: "%.0f", Double(counter.total) / elapsed))
 out("throughput_daemon_cpu_cores", String(format: "%.2f", (cpuSeconds(daemon.processIdentifier) - cpu0) / elapsed))
 
 // 3. Idle resident memory.
@@ -177,7 +182,7 @@ daemon.terminate()
 daemon.waitUntilExit()
 
 // 4. Ready time with a ~1 MiB bundle, from exec to READY=1 on NOTIFY_SOCKET.
-let big = try bundle(version: 1, publishers: 5200)
+let big = try bundle(version: 1, publishers: 4000)
 out("big_bundle_bytes", big.count)
 try Data(big).write(to: URL(fileURLWithPath: dir + "/big.json"))
 try config(socket: dir + "/b.sock", state: dir + "/state-b", bundlePath: dir + "/big.json").write(
