@@ -229,16 +229,3 @@ for _ in 0..<5 {
 out("ready_1mib_bundle_ms", String(format: "%.1f", median(readyTimes) * 1000))
 out("rss_idle_1mib_bundle_kib", rssIdle.sorted()[rssIdle.count / 2])
 
-// 5. A process per verify: wscctl verify (offline, with the public key), 1 MiB.
-var processTimes: [Double] = []
-for _ in 0..<30 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: wscctl)
-    p.arguments = ["verify", "-i", dir + "/m1.wasm", "-K", dir + "/publisher.pub"]
-    p.standardOutput = FileHandle.nullDevice
-    let t = now()
-    try p.run()
-    p.waitUntilExit()
-    processTimes.append(now() - t)
-}
-out("process_per_verify_1mib_us", String(format: "%.1f", median(processTimes) * 1e6))
