@@ -18,7 +18,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C glue only: macros and variadics made callable from Swift, linked through pkg-config.
@@ -28,8 +27,8 @@ let package = Package(
 
         // The only Swift module that imports OpenSSL.
         .target(name: "WSCCrypto", dependencies: ["COpenSSL"]),
-        // Platform glue (systemd notify protocol, libcurl); grows with the daemon and the TUF fetcher.
-        .target(name: "WSCPlatform", dependencies: ["CSystemd", "CCurl"]),
+        // Platform glue: the systemd notify protocol, socket activation, the watchdog and journald.
+        .target(name: "WSCPlatform", dependencies: ["CSystemd"]),
         .target(name: "WasmSignatures", dependencies: ["WSCCrypto"]),
         // Strict JSON reader, OLPC canonical JSON and a plain writer; pure Swift, no Foundation.
         .target(name: "WSCJSON"),
@@ -48,7 +47,7 @@ let package = Package(
             ]),
         .executableTarget(name: "wscd", dependencies: ["WSCDaemon"]),
         // wscd's configuration file (/etc/wscd/wscd.toml): strict TOML, every error with file and line.
-        .target(name: "WSCConfiguration", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "WSCConfiguration"),
         .executableTarget(
             name: "wscctl",
             dependencies: [

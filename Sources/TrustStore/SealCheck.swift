@@ -87,7 +87,7 @@ public enum SealCheck {
         }
         for key in own where !signers.contains(key) { signers.append(key) }
 
-        return SealedTrustBundle(envelope: envelope, digest: digest, bundle: bundle, signerKeyIDs: signers.map(\.keyID))
+        return SealedTrustBundle(digest: digest, bundle: bundle, signerKeyIDs: signers.map(\.keyID))
     }
 
     /// Throws unless the bundle is inside its validity window (or grace period) at `time`.

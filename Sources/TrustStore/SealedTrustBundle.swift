@@ -3,8 +3,6 @@ import WSCCrypto
 /// A trust bundle that passed the seal check: the only form of trust the verifier reads. Immutable; safe to
 /// share between threads and to keep while a newer bundle is installed.
 public final class SealedTrustBundle: Sendable {
-    /// The envelope bytes exactly as received.
-    public let envelope: [UInt8]
     /// SHA-256 of ``envelope``: the identity the anti-rollback state records.
     public let digest: [UInt8]
     /// The parsed content.
@@ -12,8 +10,7 @@ public final class SealedTrustBundle: Sendable {
     /// Key ids (hex SHA-256 of SPKI) of the keys whose signatures sealed it.
     public let signerKeyIDs: [String]
 
-    init(envelope: [UInt8], digest: [UInt8], bundle: TrustBundle, signerKeyIDs: [String]) {
-        self.envelope = envelope
+    init(digest: [UInt8], bundle: TrustBundle, signerKeyIDs: [String]) {
         self.digest = digest
         self.bundle = bundle
         self.signerKeyIDs = signerKeyIDs

@@ -89,7 +89,6 @@ extension TrustBundle {
         } else {
             tuf = nil
         }
-        self.json = json
     }
 
     static func time(_ object: JSONObject, _ key: String) throws -> Int64 {

@@ -91,9 +91,6 @@ public struct TrustBundle: Sendable {
     public let bundleKeys: KeyThreshold
     /// TUF refresh settings, if any.
     public let tuf: TUFSettings?
-
-    /// The payload's parsed JSON (kept for inspection).
-    public let json: JSONValue
 }
 
 /// Limits on the lists in a bundle.

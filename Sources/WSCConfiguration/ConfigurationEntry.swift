@@ -1,5 +1,3 @@
-import TOMLKit
-
 /// One `key = value` of a configuration table, with typed, checked accessors whose errors name the file,
 /// the line, the table and key, what was found and what is allowed.
 struct ConfigurationEntry {

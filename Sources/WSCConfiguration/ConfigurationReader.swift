@@ -1,6 +1,4 @@
-import TOMLKit
-
-/// Turns configuration text into a ``DaemonConfiguration``: TOML syntax by TOMLKit, then every table and key
+/// Turns configuration text into a ``DaemonConfiguration``: TOML syntax by TOMLDocument, then every table and key
 /// checked here, in file order, so the error reported is the first problem in the file.
 struct ConfigurationReader {
     static let tables = ["server", "state", "trust", "authorization", "signing", "log", "tuf"]
@@ -64,7 +62,7 @@ struct ConfigurationReader {
         return configuration
     }
 
-    /// NUL cannot be written in a path and would cut the text short where TOMLKit hands it to C.
+    /// NUL cannot be written in a path and has no place in a configuration file.
     private func rejectNUL() throws {
         var number = 0
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {

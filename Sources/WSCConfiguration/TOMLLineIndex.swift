@@ -1,7 +1,7 @@
-/// The line on which each table header and key of a TOML text first appears, for error messages (TOMLKit
+/// The line on which each table header and key of a TOML text first appears, for error messages (the TOML reader
 /// reports lines for syntax errors only).
 ///
-/// A light scanner, run only on text that TOMLKit accepted: it follows `[table]` and `[[table]]` headers,
+/// A light scanner, run only on text that the TOML reader accepted: it follows `[table]` and `[[table]]` headers,
 /// `key =` and `dotted.key =` lines (bare, "basic" and 'literal' key parts) and skips multi-line strings.
 /// Keys inside inline tables are not indexed; ``line(of:)`` then answers with the line of the enclosing key.
 struct TOMLLineIndex {

@@ -3,10 +3,11 @@ import Testing
 @testable import WSCPlatform
 
 @Suite struct PlatformTests {
-    @Test func curlIsLinked() {
-        let version = LibraryVersions.curl
-        #expect(version != "unknown")
-        #expect(version.split(separator: ".").count >= 2)
+    @Test func journalFieldNames() {
+        #expect(Journal.isValidFieldName("REQUEST_ID"))
+        #expect(!Journal.isValidFieldName("_PID"))
+        #expect(!Journal.isValidFieldName("lower"))
+        #expect(!Journal.isValidFieldName(""))
     }
 
     /// Outside systemd (no NOTIFY_SOCKET) notifications go nowhere and say so.
