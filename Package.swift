@@ -17,7 +17,7 @@ let package = Package(
         .executable(name: "wscd", targets: ["wscd"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // C glue only: macros and variadics made callable from Swift, linked through pkg-config.

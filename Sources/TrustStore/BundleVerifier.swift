@@ -47,7 +47,8 @@ public enum BundleVerifier {
             // The content digest comes from the verification's own hashing when it got that far.
             let content = digest ?? ModuleParts(module: module).parts.last?.rollingHash
             return TrustVerdict(
-                valid: false, signers: [], bundleVersion: trust.version, reason: reason, warnings: warnings, contentDigest: content)
+                valid: false, signers: [], bundleVersion: trust.version, reason: reason, warnings: warnings,
+                contentDigest: content)
         }
         if !time.clockReliable {
             warnings.append(

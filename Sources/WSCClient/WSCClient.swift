@@ -86,7 +86,8 @@ public final class WSCClient {
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
                 throw ProtocolError(
-                    .shuttingDown, n == 0 ? "wscd closed the connection" : "read failed: \(String(cString: strerror(errno)))")
+                    .shuttingDown,
+                    n == 0 ? "wscd closed the connection" : "read failed: \(String(cString: strerror(errno)))")
             }
         }
     }

@@ -47,13 +47,16 @@ public enum PEM {
                 } else {
                     body += line
                 }
-            } else if line.starts(with: begin), line.count >= begin.count + dashes.count, line.suffix(5).elementsEqual(dashes) {
+            } else if line.starts(with: begin), line.count >= begin.count + dashes.count,
+                line.suffix(5).elementsEqual(dashes)
+            {
                 label = Array(line.dropFirst(begin.count).dropLast(dashes.count))
             }
             lineStart = lineEnd + 1
         }
         if let label {
-            throw CryptoError(.invalidEncoding, "the PEM block \"\(String(decoding: label, as: UTF8.self))\" has no END line")
+            throw CryptoError(
+                .invalidEncoding, "the PEM block \"\(String(decoding: label, as: UTF8.self))\" has no END line")
         }
         return blocks
     }

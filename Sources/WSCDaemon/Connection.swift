@@ -76,7 +76,9 @@ final class Connection: @unchecked Sendable {
             var count: Int32 = 0
             // Receive straight into the decoder's buffer: no intermediate copy.
             let n = decoder.fill(atLeast: Connection.readChunk) { buffer in
-                fds.withUnsafeMutableBufferPointer { wsc_recv_with_fds(fd, buffer.baseAddress, buffer.count, $0.baseAddress, 8, &count) }
+                fds.withUnsafeMutableBufferPointer {
+                    wsc_recv_with_fds(fd, buffer.baseAddress, buffer.count, $0.baseAddress, 8, &count)
+                }
             }
             if n < 0 {
                 if errno == EINTR { continue }

@@ -158,7 +158,9 @@ public final class FrameDecoder {
             throw ProtocolError(
                 .frameTooLarge, "a frame of \(length) bytes was announced; the limit is \(maximumFrameLength) bytes")
         }
-        guard length >= 4 else { throw ProtocolError(.badFrame, "a frame of \(length) bytes cannot hold its header length") }
+        guard length >= 4 else {
+            throw ProtocolError(.badFrame, "a frame of \(length) bytes cannot hold its header length")
+        }
         guard available >= 4 + length else { return nil }
         let frame = try Frame.decode(content: UnsafeRawBufferPointer(start: storage + start + 4, count: length))
         start += 4 + length

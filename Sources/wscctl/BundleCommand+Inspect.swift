@@ -28,7 +28,8 @@ struct BundleInspectCommand: ParsableCommand {
                 envelope.signatures.map { .object(try! JSONObject([("keyid", .string($0.keyID))])) })
             let out = JSONValue.object(
                 try! JSONObject([
-                    ("payloadType", .string(envelope.payloadType)), ("payload", try! JSONParser.parse(envelope.payload)),
+                    ("payloadType", .string(envelope.payloadType)),
+                    ("payload", try! JSONParser.parse(envelope.payload)),
                     ("signatures", signatures),
                     ("validity", .string(bundle.validity(at: TrustedTime.current(floor: 0).now).summary)),
                 ]))
