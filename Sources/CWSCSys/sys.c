@@ -148,3 +148,6 @@ int wsc_signalfd_next(int fd) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
     return -1;
 }
+
+#include <malloc.h>
+void wsc_release_free_memory(void) { malloc_trim(0); }

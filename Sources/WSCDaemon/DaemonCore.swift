@@ -1,3 +1,4 @@
+import CWSCSys
 import Synchronization
 import TrustStore
 import WSCConfiguration
@@ -292,6 +293,7 @@ final class DaemonCore: Sendable {
         case "bundle":
             do {
                 let sealed = try trust.install(frame.body)
+                wsc_release_free_memory()  // the old bundle and the parse buffers are gone: return the memory
                 log.notice(
                     "trust bundle rotated", [("BUNDLE_VERSION", "\(sealed.version)"), ("PEER_UID", "\(peer.uid)")])
                 SystemdStatus.update(self)

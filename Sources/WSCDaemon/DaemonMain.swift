@@ -110,6 +110,8 @@ public enum DaemonMain {
             log.info("listening on \(path)")
         }
 
+        // Loading a large bundle leaves freed parse buffers in the heap: give them back before serving.
+        wsc_release_free_memory()
         let core = DaemonCore(config: config, configPath: configPath, trust: trust, signing: signing)
         let server = Server(core: core, listenFD: listenFD, signalFD: signalFD, ownsSocketPath: ownsPath)
         server.start()

@@ -37,3 +37,6 @@ int wsc_termination_signalfd(void);
 
 /// Reads one pending signal from a signalfd made by wsc_termination_signalfd: its number, 0 if none, -1 on error.
 int wsc_signalfd_next(int fd);
+
+/// Returns freed heap memory to the kernel (glibc malloc_trim).
+void wsc_release_free_memory(void);
