@@ -16,7 +16,15 @@ let package = Package(
                 .product(name: "WSCCrypto", package: "wsc"),
                 .product(name: "WasmSignatures", package: "wsc"),
             ]
-        )
+        ),
+        // In-process keyless (Sigstore bundle) verification: `sh Benchmarks/keyless.sh`.
+        .executableTarget(
+            name: "keyless-bench",
+            dependencies: [
+                .product(name: "Sigstore", package: "wsc"),
+                .product(name: "KeylessWasm", package: "wsc"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
