@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "WSCProtocol", targets: ["WSCProtocol"]),
         .library(name: "WSCConfiguration", targets: ["WSCConfiguration"]),
         .library(name: "Sigstore", targets: ["Sigstore"]),
+        .library(name: "KeylessWasm", targets: ["KeylessWasm"]),
         .executable(name: "wscctl", targets: ["wscctl"]),
         .executable(name: "wscd", targets: ["wscd"]),
     ],
@@ -34,6 +35,9 @@ let package = Package(
         .target(name: "WSCJSON"),
         // Offline Sigstore bundle verification; sits below TrustStore.
         .target(name: "Sigstore", dependencies: ["WSCCrypto", "WSCJSON"]),
+        // Keyless (Sigstore) signatures for wasm modules: detached bundle files and the embedded
+        // `sigstore.bundle` section; joins Sigstore and WasmSignatures without either knowing the other.
+        .target(name: "KeylessWasm", dependencies: ["Sigstore", "WasmSignatures", "WSCCrypto"]),
         .target(name: "TrustStore", dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON"]),
         // GNU-only socket calls (accept4, SO_PEERCRED, SCM_RIGHTS) that Swift's Glibc module hides.
         .target(name: "CWSCSys", cSettings: [.define("_GNU_SOURCE")]),
@@ -51,8 +55,8 @@ let package = Package(
         .executableTarget(
             name: "wscctl",
             dependencies: [
-                "WSCCrypto", "WasmSignatures", "TrustStore", "WSCJSON", "WSCClient", "WSCProtocol",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "WSCCrypto", "WasmSignatures", "TrustStore", "WSCJSON", "WSCClient", "WSCProtocol", "Sigstore",
+                "KeylessWasm", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
@@ -66,6 +70,9 @@ let package = Package(
             dependencies: ["WSCClient", "WSCProtocol", "WSCJSON", "TrustStore", "WSCCrypto", "WasmSignatures"]),
         .testTarget(name: "WSCConfigurationTests", dependencies: ["WSCConfiguration"]),
         .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "WSCCrypto", "WSCJSON"]),
+        .testTarget(
+            name: "KeylessWasmTests", dependencies: ["KeylessWasm", "Sigstore", "WasmSignatures", "WSCCrypto"],
+            exclude: ["Fixtures"]),
         .testTarget(name: "TrustStoreTests", dependencies: ["TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON"]),
     ],
     swiftLanguageModes: [.v6]

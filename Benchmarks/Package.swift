@@ -28,6 +28,14 @@ let package = Package(
                 .product(name: "WSCJSON", package: "wsc"),
             ]
         ),
+        // In-process keyless (Sigstore bundle) verification: `sh Benchmarks/keyless.sh`.
+        .executableTarget(
+            name: "keyless-bench",
+            dependencies: [
+                .product(name: "Sigstore", package: "wsc"),
+                .product(name: "KeylessWasm", package: "wsc"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

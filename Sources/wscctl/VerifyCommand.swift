@@ -18,6 +18,11 @@ struct VerifyCommand: ParsableCommand {
             (a verification matrix). With -s, only the parts holding standard sections and custom sections whose \
             name matches REGEX must be signed.
 
+            Keyless: --bundle FILE checks a detached Sigstore bundle over the module file's bytes; --keyless checks \
+            the bundle embedded in the module's "sigstore.bundle" section over every other byte. Both need \
+            --trusted-root FILE and either --certificate-identity (or --certificate-identity-regexp) with \
+            --certificate-oidc-issuer, or --key FILE for a managed key. Verification is always offline.
+
             \(ExitStatus.helpText)
             """)
 
@@ -57,6 +62,8 @@ struct VerifyCommand: ParsableCommand {
 
     @OptionGroup var socket: SocketOptions
 
+    @OptionGroup(title: "Keyless (Sigstore) verification") var keyless: KeylessOptions
+
     struct TrustVerdictJSON: Encodable {
         let module: String
         let valid: Bool
@@ -84,6 +91,8 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
+        if keyless.isRequested { return try verifyKeyless() }
+        try keyless.checkUnused()
         if daemon || socket.socket != nil { return try verifyWithDaemon() }
         if let stateDir { return try verifyWithBundle(stateDir: stateDir) }
         guard !publicKeys.isEmpty else {

@@ -42,7 +42,8 @@ struct RootCommand: ParsableCommand {
         version: BuildInfo.versionText,
         subcommands: [
             KeygenCommand.self, SignCommand.self, VerifyCommand.self, ShowCommand.self, SplitCommand.self,
-            DetachCommand.self, AttachCommand.self, BundleCommand.self, StatusCommand.self, RotateCommand.self,
+            DetachCommand.self, AttachCommand.self, AttachBundleCommand.self, DetachBundleCommand.self,
+            BundleCommand.self, StatusCommand.self, RotateCommand.self,
             ReloadCommand.self,
         ]
     )
