@@ -7,7 +7,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHELL    := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 
-.PHONY: all deps build test test-debug test-asan lint run bench install clean
+.PHONY: all deps pydeps build test test-debug test-asan lint run bench install clean
 
 all: build
 
@@ -21,12 +21,16 @@ deps:
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
 	fi
 
-## build: release build of wscctl (and, later, wscd).
+## pydeps: sigstore-python in .build/pyenv, for the keyless cross-check tests and the keyless benchmark.
+pydeps:
+	@sh scripts/python-deps.sh
+
+## build: release build of wscd and wscctl.
 build: deps
 	$(SWIFT) build -c release
 
 ## test: debug tests, the same tests under AddressSanitizer (release), and the format lint.
-test: deps lint test-debug test-asan
+test: deps pydeps lint test-debug test-asan
 	@sh scripts/test-summary.sh .build/test-debug.log .build-asan/test-asan.log
 
 test-debug:
@@ -49,8 +53,10 @@ run: build
 	@sh scripts/demo.sh .build/release/wscctl
 
 ## bench: release benchmarks; figures go to docs/benchmarks.md.
-bench: deps
+bench: deps pydeps
 	@sh Benchmarks/run.sh
+	@sh Benchmarks/daemon.sh
+	@sh Benchmarks/keyless.sh
 
 install: build
 	install -D -m 0755 .build/release/wscctl $(DESTDIR)$(PREFIX)/bin/wscctl

@@ -38,7 +38,8 @@ let package = Package(
         // Keyless (Sigstore) signatures for wasm modules: detached bundle files and the embedded
         // `sigstore.bundle` section; joins Sigstore and WasmSignatures without either knowing the other.
         .target(name: "KeylessWasm", dependencies: ["Sigstore", "WasmSignatures", "WSCCrypto"]),
-        .target(name: "TrustStore", dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON"]),
+        .target(
+            name: "TrustStore", dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore", "KeylessWasm"]),
         // GNU-only socket calls (accept4, SO_PEERCRED, SCM_RIGHTS) that Swift's Glibc module hides.
         .target(name: "CWSCSys", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "WSCProtocol", dependencies: ["WSCJSON"]),

@@ -12,4 +12,6 @@ public struct SigstoreVerdict: Sendable, Hashable {
     /// Every verified time (Unix seconds): the SET-covered integration time and each trusted RFC 3161
     /// timestamp. The certificate chain was valid at each of them.
     public let verifiedTimes: [Int64]
+    /// SHA-256 of the signing certificate's DER (for revocation lists), or `nil` for a managed key.
+    public let leafCertificateSHA256: [UInt8]?
 }

@@ -113,7 +113,9 @@ public struct SigstoreVerifier: Sendable {
         // The certificate: chain at every verified time, SCT, profile, identity.
         var identity: String? = nil
         var issuer: String? = nil
+        var leafFingerprint: [UInt8]? = nil
         if case .certificate(let leaf) = signer {
+            leafFingerprint = leaf.sha256Fingerprint
             let issuingCA = try verifyChain(leaf, at: verifiedTimes)
             try verifySCT(leaf, issuer: issuingCA)
             (identity, issuer) = try verifyIdentity(leaf, policy: policy)
@@ -131,7 +133,7 @@ public struct SigstoreVerifier: Sendable {
         }
         return SigstoreVerdict(
             identity: identity, issuer: issuer, logIndex: logIndex, integratedTime: integratedTime,
-            verifiedTimes: verifiedTimes)
+            verifiedTimes: verifiedTimes, leafCertificateSHA256: leafFingerprint)
     }
 
     /// DSSE pre-authentication encoding: `"DSSEv1" SP len(type) SP type SP len(payload) SP payload`.

@@ -16,11 +16,13 @@ public struct TrustVerdict: Sendable, Hashable {
     /// SHA-256 of the module's content: every section after the signature section, in order (what a wasmsig
     /// signature covers when the module has no delimiters). Identifies a module whatever signatures it carries.
     public let contentDigest: [UInt8]?
+    /// For a keyless signature: who signed, per the certificate and the transparency log.
+    public let keyless: KeylessSigner?
 
     /// Creates a verdict.
     public init(
         valid: Bool, signers: [String], bundleVersion: UInt64?, reason: String?, warnings: [String],
-        contentDigest: [UInt8]? = nil
+        contentDigest: [UInt8]? = nil, keyless: KeylessSigner? = nil
     ) {
         self.valid = valid
         self.signers = signers
@@ -28,7 +30,22 @@ public struct TrustVerdict: Sendable, Hashable {
         self.reason = reason
         self.warnings = warnings
         self.contentDigest = contentDigest
+        self.keyless = keyless
     }
+}
+
+/// The signer of a verified keyless (Sigstore) signature.
+public struct KeylessSigner: Sendable, Hashable {
+    /// The certificate identity (subject alternative name).
+    public let identity: String
+    /// The OIDC issuer from the certificate.
+    public let issuer: String
+    /// The transparency log index, if the bundle had a log entry.
+    public let logIndex: Int64?
+    /// The log's integration time (Unix seconds), when proven.
+    public let integratedTime: Int64?
+    /// `embedded` (the module's `sigstore.bundle` section) or `detached`.
+    public let form: String
 }
 
 /// Verifies wasmsig modules against a sealed trust bundle and a publisher policy. Pure: bytes, trust, policy

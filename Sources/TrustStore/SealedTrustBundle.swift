@@ -1,3 +1,4 @@
+import KeylessWasm
 import WSCCrypto
 
 /// A trust bundle that passed the seal check: the only form of trust the verifier reads. Immutable; safe to
@@ -9,11 +10,14 @@ public final class SealedTrustBundle: Sendable {
     public let bundle: TrustBundle
     /// Key ids (hex SHA-256 of SPKI) of the keys whose signatures sealed it.
     public let signerKeyIDs: [String]
+    /// The keyless verifier for the bundle's Sigstore trust root, made once when the bundle is sealed.
+    public let keylessVerifier: KeylessVerifier?
 
     init(digest: [UInt8], bundle: TrustBundle, signerKeyIDs: [String]) {
         self.digest = digest
         self.bundle = bundle
         self.signerKeyIDs = signerKeyIDs
+        self.keylessVerifier = bundle.sigstoreRoot.map { KeylessVerifier(trustedRoot: $0) }
     }
 
     /// The bundle's version.

@@ -1,3 +1,4 @@
+import Sigstore
 import WSCCrypto
 import WSCJSON
 
@@ -53,9 +54,16 @@ extension TrustBundle {
         revocations = try Self.revocations(root.optional("revocations"))
         if let sigstore = root.optional("sigstore") {
             try SigstoreTrustedRootCheck.validate(sigstore, "bundle.sigstore")
+            do {
+                sigstoreRoot = try TrustedRoot(json: JSONWriter.encode(sigstore))
+            } catch let error as SigstoreError {
+                throw TrustStoreError(
+                    .invalidKeyMaterial, "bundle.sigstore is not a usable Sigstore trusted root: \(error.reason)")
+            }
             sigstoreTrustedRoot = sigstore
         } else {
             sigstoreTrustedRoot = nil
+            sigstoreRoot = nil
         }
 
         let keyList = try root.require("bundleKeys", "bundle").asArray("bundle.bundleKeys")

@@ -1,3 +1,4 @@
+import Sigstore
 import WSCCrypto
 import WSCJSON
 
@@ -81,6 +82,8 @@ public struct TrustBundle: Sendable {
     public let publishers: [Publisher]
     /// An embedded Sigstore `trusted_root.json`, if any.
     public let sigstoreTrustedRoot: JSONValue?
+    /// That trusted root, parsed and checked by the Sigstore verifier (CA chains checked once here).
+    public let sigstoreRoot: TrustedRoot?
     /// Private certificate authorities.
     public let certificateAuthorities: [CertificateAuthority]
     /// Accepted keyless identities.

@@ -183,17 +183,12 @@ final class DaemonCore: Sendable {
     func verify(_ frame: Frame, peer: PeerCredentials, passedFD: Int32?, requestID: Int64, started: UInt64) throws
         -> JSONObject
     {
-        var kind = "any"
+        var evidence = BundleVerifier.Evidence.any
         if let value = frame.header["kind"] {
-            guard case .string(let k) = value, ["any", "wasmsig", "keyless"].contains(k) else {
+            guard case .string(let k) = value, let parsed = BundleVerifier.Evidence(rawValue: k) else {
                 throw ProtocolError(.badRequest, "kind must be \"any\", \"wasmsig\" or \"keyless\"")
             }
-            kind = k
-        }
-        if kind == "keyless" {
-            throw ProtocolError(
-                .badRequest,
-                "keyless (Sigstore) verification is not available in this wscd yet; use kind \"wasmsig\" or \"any\"")
+            evidence = parsed
         }
         let names = try stringList(frame.header, "publishers")
         var policy: PublisherPolicy = names.isEmpty ? .anyPublisher : .anyOf(Set(names))
@@ -207,17 +202,33 @@ final class DaemonCore: Sendable {
             throw ProtocolError(
                 .noTrust, "no trust bundle is installed; install one with `wscctl rotate --bundle FILE`")
         }
-        let (bytes, signature) = try moduleBytes(frame, passedFD: passedFD)
-        let verdict: TrustVerdict
-        do {
-            let module = try WasmModule(bytes: bytes)
-            verdict = BundleVerifier.verify(
-                module: module, detachedSignature: signature, trust: snapshot, policy: policy, time: trust.trustedTime()
-            )
-        } catch let error as WasmSignatureError {
-            verdict = TrustVerdict(
-                valid: false, signers: [], bundleVersion: snapshot.version, reason: error.reason, warnings: [])
+        var (bytes, signature) = try moduleBytes(frame, passedFD: passedFD)
+        // A detached Sigstore bundle travels at the end of the body, after any detached wasmsig signature.
+        var sigstoreBundle: [UInt8]?
+        if let value = frame.header["sigstoreBundleLength"] {
+            guard case .integer(let n) = value, n > 0, n <= 1 << 20 else {
+                throw ProtocolError(.badRequest, "sigstoreBundleLength must be an integer from 1 to 1048576")
+            }
+            let length = Int(n)
+            if var detached = signature {
+                guard length <= detached.count else {
+                    throw ProtocolError(.badRequest, "sigstoreBundleLength exceeds the body")
+                }
+                sigstoreBundle = Array(detached.suffix(length))
+                detached.removeLast(length)
+                signature = detached.isEmpty ? nil : detached
+            } else {
+                guard length <= bytes.count else {
+                    throw ProtocolError(.badRequest, "sigstoreBundleLength exceeds the body")
+                }
+                sigstoreBundle = Array(bytes.suffix(length))
+                bytes.removeLast(length)
+            }
         }
+        let verdict = BundleVerifier.verify(
+            moduleBytes: bytes, detachedSignature: signature, sigstoreBundle: sigstoreBundle, trust: snapshot,
+            policy: policy,
+            evidence: evidence, time: trust.trustedTime())
         // The verification's own hashing gives the content digest: no second pass over the module.
         let digest = verdict.contentDigest.map(hexString) ?? "-"
         let micros = Double(Monotonic.nanoseconds() - started) / 1000
@@ -231,12 +242,25 @@ final class DaemonCore: Sendable {
                 ("BUNDLE_VERSION", "\(snapshot.version)"),
             ])
         var fields: [(String, JSONValue)] = [
-            ("valid", .bool(verdict.valid)), ("kind", .string("wasmsig")),
+            ("valid", .bool(verdict.valid)), ("kind", .string(verdict.keyless == nil ? "wasmsig" : "keyless")),
             ("signers", .array(verdict.signers.map { .string($0) })),
             ("bundleVersion", .integer(Int64(clamping: snapshot.version))), ("contentSha256", .string(digest)),
             ("warnings", .array(verdict.warnings.map { .string($0) })), ("policy", .string(policy.summary)),
         ]
         if let reason = verdict.reason { fields.append(("reason", .string(reason))) }
+        if let keyless = verdict.keyless {
+            fields.append(
+                (
+                    "keyless",
+                    .object(
+                        try JSONObject([
+                            ("identity", .string(keyless.identity)), ("issuer", .string(keyless.issuer)),
+                            ("logIndex", keyless.logIndex.map { .integer($0) } ?? .null),
+                            ("integratedTime", keyless.integratedTime.map { .integer($0) } ?? .null),
+                            ("form", .string(keyless.form)),
+                        ]))
+                ))
+        }
         return try JSONObject(fields)
     }
 

@@ -91,10 +91,14 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
+        if daemon || socket.socket != nil || stateDir != nil {
+            // The trust bundle names the Sigstore root and the accepted identities; only --bundle/--keyless apply.
+            try keyless.checkUnused()
+            if let stateDir, !daemon, socket.socket == nil { return try verifyWithBundle(stateDir: stateDir) }
+            return try verifyWithDaemon()
+        }
         if keyless.isRequested { return try verifyKeyless() }
         try keyless.checkUnused()
-        if daemon || socket.socket != nil { return try verifyWithDaemon() }
-        if let stateDir { return try verifyWithBundle(stateDir: stateDir) }
         guard !publicKeys.isEmpty else {
             throw CLIError.usage("give at least one public key with -K FILE, or a trust bundle with --state-dir DIR")
         }
@@ -172,10 +176,13 @@ struct VerifyCommand: ParsableCommand {
         } else {
             policy = names.isEmpty ? .anyPublisher : .anyOf(names)
         }
-        let module = try ModuleFiles.load(input)
+        let moduleBytes = try FileIO.read(input, what: "module", limit: ModuleFiles.limits.maximumModuleSize)
         let detached = try signatureFile.map { try ModuleFiles.loadSignature($0) }
+        let sigstoreBundle = try keyless.bundle.map { try FileIO.read($0, what: "Sigstore bundle", limit: 1 << 20) }
+        let evidence: BundleVerifier.Evidence = (keyless.keyless || sigstoreBundle != nil) ? .keyless : .any
         let verdict = BundleVerifier.verify(
-            module: module, detachedSignature: detached, trust: trust, policy: policy, time: store.trustedTime())
+            moduleBytes: moduleBytes, detachedSignature: detached, sigstoreBundle: sigstoreBundle, trust: trust,
+            policy: policy, evidence: evidence, time: store.trustedTime())
         if json {
             printJSON(
                 TrustVerdictJSON(
@@ -218,6 +225,16 @@ struct VerifyCommand: ParsableCommand {
             body += signature
             fields.append(("signatureLength", .integer(Int64(signature.count))))
         }
+        if let bundlePath = keyless.bundle {
+            let sigstoreBundle = try FileIO.read(bundlePath, what: "Sigstore bundle", limit: 1 << 20)
+            body += sigstoreBundle
+            fields.append(("sigstoreBundleLength", .integer(Int64(sigstoreBundle.count))))
+            if signatureFile == nil, fd {
+                // With a descriptor, the body holds only the detached evidence.
+                fields.append(("signatureLength", .integer(Int64(sigstoreBundle.count))))
+            }
+        }
+        if keyless.keyless || keyless.bundle != nil { fields[0] = ("kind", .string("keyless")) }
         let client = try socket.connect()
         let result: JSONObject
         do {

@@ -65,7 +65,10 @@ final class DaemonHarness: @unchecked Sendable {
 
     var configPath: String { directory + "/wscd.toml" }
 
-    func bundle(version: UInt64, publishers: [(String, PrivateKey)]? = nil) throws -> [UInt8] {
+    func bundle(
+        version: UInt64, publishers: [(String, PrivateKey)]? = nil, sigstoreRoot: [UInt8]? = nil,
+        identities: [TrustBundle.Identity] = [], revokedCertificates: [String] = []
+    ) throws -> [UInt8] {
         let now = TrustedTime.current(floor: 0).systemClock
         var b = TrustBundleBuilder(
             version: version, issuedAt: now - 60, notBefore: now - 60, expires: now + 30 * 86400,
@@ -73,6 +76,9 @@ final class DaemonHarness: @unchecked Sendable {
         b.publishers = (publishers ?? [("alice", alice), ("bob", bob)]).map {
             .init(name: $0.0, publicKey: $0.1.publicKey)
         }
+        if let sigstoreRoot { b.sigstoreTrustedRoot = try JSONParser.parse(sigstoreRoot) }
+        b.identities = identities
+        b.revokedCertificateSHA256 = revokedCertificates
         var envelope = try b.envelope()
         try envelope.sign(with: root)
         return envelope.serialized()

@@ -63,7 +63,8 @@ try Data(m1).write(to: URL(fileURLWithPath: dir + "/m1.wasm"))
 
 func bundle(version: UInt64, publishers: Int) throws -> [UInt8] {
     let t = TrustedTime.current(floor: 0).systemClock
-    var b = TrustBundleBuilder(version: version, issuedAt: t - 60, notBefore: t - 60, expires: t + 86400 * 30, bundleKeys: [root.publicKey])
+    var b = TrustBundleBuilder(
+        version: version, issuedAt: t - 60, notBefore: t - 60, expires: t + 86400 * 30, bundleKeys: [root.publicKey])
     var list: [TrustBundleBuilder.Publisher] = [.init(name: "publisher", publicKey: publisher.publicKey)]
     for i in 1..<publishers {
         list.append(.init(name: "filler-\(i)", publicKey: try PrivateKey.generate(.ed25519).publicKey))
@@ -228,4 +229,3 @@ for _ in 0..<5 {
 }
 out("ready_1mib_bundle_ms", String(format: "%.1f", median(readyTimes) * 1000))
 out("rss_idle_1mib_bundle_kib", rssIdle.sorted()[rssIdle.count / 2])
-

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import TrustStore
+import WSCClient
+import WSCCrypto
+import WSCJSON
+import WSCProtocol
+
+/// wscd serving keyless (Sigstore) verification from its trust bundle's Sigstore root and identities, with the
+/// private Sigstore instance of Tests/KeylessWasmTests/Fixtures.
+@Suite(.serialized) struct KeylessDaemonTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("KeylessWasmTests/Fixtures")
+    static let identity = TrustBundle.Identity(
+        issuer: "https://token.actions.githubusercontent.com",
+        subject: "https://github.com/wsc-test/app/.github/workflows/release.yml@refs/heads/main", subjectPattern: nil)
+
+    static func file(_ name: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: fixtures.appendingPathComponent(name)))
+    }
+
+    static func leafFingerprint() throws -> String {
+        let bundle = try JSONParser.parse(file("module.wasm.sigstore.json")).asObject("b")
+        let material = try bundle.require("verificationMaterial", "b").asObject("m")
+        let raw: String
+        if let certificate = material.optional("certificate") {
+            raw = try certificate.asObject("c").require("rawBytes", "c").asString("r")
+        } else {
+            let chain = try material.require("x509CertificateChain", "m").asObject("x").require("certificates", "x")
+                .asArray("c")
+            raw = try chain[0].asObject("c").require("rawBytes", "c").asString("r")
+        }
+        return Digest.sha256(Base64.decode(raw)!).map { String(format: "%02x", $0) }.joined()
+    }
+
+    func keylessDaemon(revoked: [String] = []) throws -> DaemonHarness {
+        let d = try DaemonHarness(start: false)
+        let root = try Self.file("trusted_root.json")
+        try Data(
+            try d.bundle(version: 1, sigstoreRoot: root, identities: [Self.identity], revokedCertificates: revoked)
+        )
+        .write(to: URL(fileURLWithPath: d.directory + "/bundle.json"))
+        try d.start()
+        return d
+    }
+
+    @Test func embeddedAndDetachedKeylessSignaturesVerify() throws {
+        let d = try keylessDaemon()
+        defer { d.cleanUp() }
+        let c = try d.client()
+        let embedded = try c.call(.verify, body: try Self.file("module.keyless.wasm")).result
+        #expect(embedded.valid, "\(embedded)")
+        #expect(embedded["kind"] == .string("keyless"))
+        if case .object(let who) = embedded["keyless"] ?? .null {
+            #expect(who["identity"] == .string(Self.identity.subject!))
+            #expect(who["form"] == .string("embedded"))
+        } else {
+            Issue.record("no keyless signer in \(embedded)")
+        }
+        let module = try Self.file("module.wasm")
+        let bundle = try Self.file("module.wasm.sigstore.json")
+        let detached = try c.call(
+            .verify, [("sigstoreBundleLength", .integer(Int64(bundle.count)))], body: module + bundle
+        ).result
+        #expect(detached.valid, "\(detached)")
+        // The same evidence on a modified module fails.
+        var tampered = try Self.file("module.keyless.wasm")
+        tampered[12] ^= 0x01
+        #expect(!(try c.call(.verify, body: tampered).result.valid))
+        var other = module
+        other[other.count - 1] ^= 0x01
+        #expect(
+            !(try c.call(.verify, [("sigstoreBundleLength", .integer(Int64(bundle.count)))], body: other + bundle)
+                .result.valid))
+        // wasmsig-only verification does not accept a keyless signature.
+        #expect(
+            !(try c.call(.verify, [("kind", .string("wasmsig"))], body: try Self.file("module.keyless.wasm")).result
+                .valid))
+    }
+
+    @Test func revokedSigningCertificateIsRefused() throws {
+        let d = try keylessDaemon(revoked: [try Self.leafFingerprint()])
+        defer { d.cleanUp() }
+        let result = try d.client().call(.verify, body: try Self.file("module.keyless.wasm")).result
+        #expect(!result.valid)
+        if case .string(let reason) = result["reason"] ?? .null { #expect(reason.contains("revoked")) }
+    }
+
+    @Test func bundleWithoutIdentitiesRefusesKeyless() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        let result = try d.client().call(.verify, body: try Self.file("module.keyless.wasm")).result
+        #expect(!result.valid)
+    }
+}
