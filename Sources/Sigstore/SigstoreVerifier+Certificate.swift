@@ -15,7 +15,7 @@ extension SigstoreVerifier {
                     reasons.append("the CA \(authority.chain[0].subject) is outside its validity period")
                     continue
                 }
-                let validator = CertificateChainValidator(roots: authority.chain, allowsPartialChains: true)
+                let validator = authority.validator
                 do {
                     let chain = try validator.validate(
                         leaf: leaf, intermediates: [], at: time,
@@ -53,7 +53,7 @@ extension SigstoreVerifier {
         let issuerKeyHash: [UInt8]
         do {
             tbs = try leaf.tbsCertificateDER(removingExtension: SignedCertificateTimestamp.extensionOID)
-            issuerKeyHash = Digest.sha256(try issuer.publicKey.spkiDER)
+            issuerKeyHash = Digest.sha256(issuer.subjectPublicKeyInfoDER)
         } catch let error as CryptoError {
             throw SigstoreError(.sctInvalid, "cannot rebuild the precertificate: \(error.reason)")
         }

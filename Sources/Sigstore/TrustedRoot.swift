@@ -39,6 +39,14 @@ public struct TrustedRoot: Sendable {
     struct Authority: Sendable {
         let chain: [Certificate]
         let validFor: TimeRange
+        /// Every certificate of the chain as an anchor (checked once at load), built once.
+        let validator: CertificateChainValidator
+
+        init(chain: [Certificate], validFor: TimeRange) {
+            self.chain = chain
+            self.validFor = validFor
+            validator = CertificateChainValidator(roots: chain, allowsPartialChains: true)
+        }
     }
 
     let tlogs: [LogInstance]

@@ -35,35 +35,60 @@ public enum Base64 {
 
     /// Decodes standard padded Base64; `nil` if any character, the padding or the trailing bits are wrong.
     public static func decode<S: StringProtocol>(_ text: S) -> [UInt8]? {
-        let input = Array(text.utf8)
+        if let done = text.utf8.withContiguousStorageIfAvailable({ decodeBytes($0) }) { return done }
+        return Array(text.utf8).withUnsafeBufferPointer { decodeBytes($0) }
+    }
+
+    /// Byte-level decoding with one table lookup per character and one allocation.
+    static func decodeBytes(_ input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard input.count % 4 == 0 else { return nil }
-        var out = [UInt8]()
-        out.reserveCapacity(input.count / 4 * 3)
-        var i = 0
-        while i < input.count {
-            let isLast = i + 4 == input.count
-            var values = [UInt32](repeating: 0, count: 4)
-            var padding = 0
-            for j in 0..<4 {
-                let c = input[i + j]
-                if c == UInt8(ascii: "="), isLast, j >= 2 {
-                    padding += 1
-                    continue
+        if input.isEmpty { return [] }
+        var padding = 0
+        if input[input.count - 1] == UInt8(ascii: "=") { padding += 1 }
+        if input[input.count - 2] == UInt8(ascii: "=") { padding += 1 }
+        let outputCount = input.count / 4 * 3 - padding
+        var failed = false
+        let out = [UInt8](unsafeUninitializedCapacity: outputCount) { buffer, initialized in
+            var o = 0
+            var i = 0
+            reverse.withUnsafeBufferPointer { table in
+                while i < input.count {
+                    let isLast = i + 4 == input.count
+                    let c0 = table[Int(input[i])]
+                    let c1 = table[Int(input[i + 1])]
+                    let c2 = isLast && padding == 2 ? 0 : table[Int(input[i + 2])]
+                    let c3 = isLast && padding >= 1 ? 0 : table[Int(input[i + 3])]
+                    if c0 < 0 || c1 < 0 || c2 < 0 || c3 < 0 {
+                        failed = true
+                        return
+                    }
+                    let v = UInt32(c0) << 18 | UInt32(c1) << 12 | UInt32(c2) << 6 | UInt32(c3)
+                    if isLast {
+                        // Non-zero bits under the padding mean a non-canonical encoding.
+                        if padding == 1, v & 0xFF != 0 || input[i + 2] == UInt8(ascii: "=") {
+                            failed = true
+                            return
+                        }
+                        if padding == 2, v & 0xFFFF != 0 {
+                            failed = true
+                            return
+                        }
+                    }
+                    buffer[o] = UInt8(v >> 16 & 0xFF)
+                    o += 1
+                    if !isLast || padding < 2 {
+                        buffer[o] = UInt8(v >> 8 & 0xFF)
+                        o += 1
+                    }
+                    if !isLast || padding < 1 {
+                        buffer[o] = UInt8(v & 0xFF)
+                        o += 1
+                    }
+                    i += 4
                 }
-                guard padding == 0 else { return nil }
-                let v = reverse[Int(c)]
-                guard v >= 0 else { return nil }
-                values[j] = UInt32(v)
             }
-            let v = values[0] << 18 | values[1] << 12 | values[2] << 6 | values[3]
-            out.append(UInt8(v >> 16 & 0xFF))
-            if padding < 2 { out.append(UInt8(v >> 8 & 0xFF)) }
-            if padding < 1 { out.append(UInt8(v & 0xFF)) }
-            // Non-zero bits under the padding mean a non-canonical encoding.
-            if padding == 1, v & 0xFF != 0 { return nil }
-            if padding == 2, v & 0xFFFF != 0 { return nil }
-            i += 4
+            initialized = failed ? 0 : o
         }
-        return out
+        return failed ? nil : out
     }
 }

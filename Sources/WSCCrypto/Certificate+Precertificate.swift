@@ -1,12 +1,27 @@
 internal import COpenSSL
 
 extension Certificate {
-    /// The DER `TBSCertificate` of this certificate with the extension `oid` removed (if present), re-encoded.
+    /// The DER of the certificate's `TBSCertificate` with every extension of type `oid` removed.
     ///
     /// This is what a Certificate Transparency log signs for an embedded SCT (RFC 6962 section 3.2): the
     /// TBS certificate without its SCT list extension (`1.3.6.1.4.1.11129.2.4.2`). The certificate itself is
     /// not modified.
     public func tbsCertificateDER(removingExtension oid: String) throws -> [UInt8] {
+        // Cut the extension out of the DER directly: a copy, a delete and a re-encode through OpenSSL cost a
+        // full certificate decode, several times the SCT signature check itself.
+        if let encoded = DERWalker.encodeOID(oid), let tbs = DERWalker.tbsRemovingExtension(der, oidContent: encoded) {
+            return tbs
+        }
+        return try tbsCertificateDERThroughOpenSSL(removingExtension: oid)
+    }
+
+    /// The DER of the certificate's `SubjectPublicKeyInfo`, cut from its encoding (no key decoding).
+    public var subjectPublicKeyInfoDER: [UInt8] {
+        if let spki = DERWalker.subjectPublicKeyInfo(der) { return spki }
+        return (try? publicKey.spkiDER) ?? []
+    }
+
+    func tbsCertificateDERThroughOpenSSL(removingExtension oid: String) throws -> [UInt8] {
         guard let copy = X509_dup(x509) else { throw OpenSSLErrors.error(.libraryFailure, "X509_dup failed") }
         defer { X509_free(copy) }
         guard let object = OBJ_txt2obj(oid, 1) else {
@@ -28,5 +43,114 @@ extension Certificate {
         }
         defer { wsc_OPENSSL_free(out) }
         return Array(UnsafeBufferPointer(start: out, count: Int(length)))
+    }
+}
+
+/// Just enough DER to take an extension out of a certificate's TBS. Any surprise returns `nil` (the caller then
+/// uses OpenSSL); it never accepts what OpenSSL did not already parse, since it reads an existing certificate.
+enum DERWalker {
+    struct Element {
+        let tag: UInt8
+        let start: Int
+        let contentStart: Int
+        let end: Int
+    }
+
+    static func element(_ b: [UInt8], at i: Int, limit: Int) -> Element? {
+        guard i + 2 <= limit else { return nil }
+        let tag = b[i]
+        var length = Int(b[i + 1])
+        var header = 2
+        if length & 0x80 != 0 {
+            let count = length & 0x7F
+            guard count >= 1, count <= 4, i + 2 + count <= limit else { return nil }
+            length = 0
+            for k in 0..<count { length = length << 8 | Int(b[i + 2 + k]) }
+            header += count
+        }
+        guard i + header + length <= limit else { return nil }
+        return Element(tag: tag, start: i, contentStart: i + header, end: i + header + length)
+    }
+
+    static func children(_ b: [UInt8], of parent: Element) -> [Element]? {
+        var out: [Element] = []
+        var i = parent.contentStart
+        while i < parent.end {
+            guard let e = element(b, at: i, limit: parent.end) else { return nil }
+            out.append(e)
+            i = e.end
+        }
+        return out
+    }
+
+    static func encodeLength(_ n: Int) -> [UInt8] {
+        if n < 0x80 { return [UInt8(n)] }
+        var bytes: [UInt8] = []
+        var v = n
+        while v > 0 {
+            bytes.insert(UInt8(v & 0xFF), at: 0)
+            v >>= 8
+        }
+        return [0x80 | UInt8(bytes.count)] + bytes
+    }
+
+    static func wrap(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] { [tag] + encodeLength(content.count) + content }
+
+    /// The content bytes of a dotted OID's DER encoding.
+    static func encodeOID(_ dotted: String) -> [UInt8]? {
+        let arcs = dotted.split(separator: ".").compactMap { UInt64($0) }
+        guard arcs.count >= 2, arcs.count == dotted.split(separator: ".").count, arcs[0] <= 2 else { return nil }
+        var out: [UInt8] = []
+        func base128(_ v: UInt64) {
+            var chunk: [UInt8] = [UInt8(v & 0x7F)]
+            var rest = v >> 7
+            while rest > 0 {
+                chunk.insert(UInt8(rest & 0x7F) | 0x80, at: 0)
+                rest >>= 7
+            }
+            out += chunk
+        }
+        base128(arcs[0] * 40 + arcs[1])
+        for arc in arcs.dropFirst(2) { base128(arc) }
+        return out
+    }
+
+    static func subjectPublicKeyInfo(_ der: [UInt8]) -> [UInt8]? {
+        guard let certificate = element(der, at: 0, limit: der.count), certificate.tag == 0x30,
+            let parts = children(der, of: certificate), let tbs = parts.first, tbs.tag == 0x30,
+            let fields = children(der, of: tbs), !fields.isEmpty
+        else { return nil }
+        // version [0] is optional; then serial, signature, issuer, validity, subject, subjectPublicKeyInfo.
+        let index = fields[0].tag == 0xA0 ? 6 : 5
+        guard index < fields.count, fields[index].tag == 0x30 else { return nil }
+        return Array(der[fields[index].start..<fields[index].end])
+    }
+
+    static func tbsRemovingExtension(_ der: [UInt8], oidContent: [UInt8]) -> [UInt8]? {
+        guard let certificate = element(der, at: 0, limit: der.count), certificate.tag == 0x30,
+            let parts = children(der, of: certificate), let tbs = parts.first, tbs.tag == 0x30,
+            let fields = children(der, of: tbs)
+        else { return nil }
+        var content: [UInt8] = []
+        for field in fields {
+            guard field.tag == 0xA3 else {
+                content += der[field.start..<field.end]
+                continue
+            }
+            guard let inner = children(der, of: field), inner.count == 1, inner[0].tag == 0x30,
+                let extensions = children(der, of: inner[0])
+            else { return nil }
+            var kept: [UInt8] = []
+            for ext in extensions {
+                guard ext.tag == 0x30, let items = children(der, of: ext), let id = items.first, id.tag == 0x06 else {
+                    return nil
+                }
+                if der[id.contentStart..<id.end].elementsEqual(oidContent) { continue }
+                kept += der[ext.start..<ext.end]
+            }
+            // An empty extension list is omitted, as a certificate without extensions would be encoded.
+            if !kept.isEmpty { content += wrap(0xA3, wrap(0x30, kept)) }
+        }
+        return wrap(0x30, content)
     }
 }

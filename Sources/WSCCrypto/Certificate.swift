@@ -24,11 +24,16 @@ public final class Certificate: @unchecked Sendable {
     /// SHA-256 of ``der``.
     public let sha256Fingerprint: [UInt8]
     /// The subject distinguished name on one line, RFC 2253 style (most specific attribute first).
-    public let subject: String
+    /// Formatted when asked for (it is for people, and costs more than the rest of a parse).
+    public var subject: String {
+        (try? Certificate.oneLine(X509_get_subject_name(x509), what: "subject")) ?? "(unreadable subject)"
+    }
     /// The issuer distinguished name on one line, RFC 2253 style (most specific attribute first).
-    public let issuer: String
+    public var issuer: String {
+        (try? Certificate.oneLine(X509_get_issuer_name(x509), what: "issuer")) ?? "(unreadable issuer)"
+    }
     /// The serial number in lowercase hexadecimal, without leading zeros (`-` first if negative).
-    public let serialNumberHex: String
+    public var serialNumberHex: String { (try? Certificate.serialHex(x509)) ?? "?" }
     /// The start of the validity period, in Unix seconds.
     public let notValidBefore: Int64
     /// The end of the validity period, in Unix seconds. OpenSSL, and so ``CertificateChainValidator``,
@@ -37,22 +42,25 @@ public final class Certificate: @unchecked Sendable {
     /// Every extension, in certificate order.
     public let extensions: [CertificateExtension]
 
-    /// Takes ownership of `x509` (one reference), freeing it if the certificate cannot be read.
-    init(owning x509: OpaquePointer) throws {
+    /// Takes ownership of `x509` (one reference), freeing it if the certificate cannot be read. `der`, when
+    /// given, is the encoding `x509` was parsed from (so it is not encoded again).
+    init(owning x509: OpaquePointer, der given: [UInt8]? = nil) throws {
         self.x509 = x509
         do {
-            var out: UnsafeMutablePointer<UInt8>?
-            let length = i2d_X509(x509, &out)
-            guard length > 0, let out else {
-                throw OpenSSLErrors.error(.invalidCertificate, "cannot re-encode the certificate")
+            let der: [UInt8]
+            if let given {
+                der = given
+            } else {
+                var out: UnsafeMutablePointer<UInt8>?
+                let length = i2d_X509(x509, &out)
+                guard length > 0, let out else {
+                    throw OpenSSLErrors.error(.invalidCertificate, "cannot re-encode the certificate")
+                }
+                der = Array(UnsafeBufferPointer(start: out, count: Int(length)))
+                wsc_OPENSSL_free(out)
             }
-            let der = Array(UnsafeBufferPointer(start: out, count: Int(length)))
-            wsc_OPENSSL_free(out)
             self.der = der
             self.sha256Fingerprint = Digest.sha256(der)
-            self.subject = try Certificate.oneLine(X509_get_subject_name(x509), what: "subject")
-            self.issuer = try Certificate.oneLine(X509_get_issuer_name(x509), what: "issuer")
-            self.serialNumberHex = try Certificate.serialHex(x509)
             self.notValidBefore = try Certificate.unixSeconds(X509_get0_notBefore(x509), what: "notBefore")
             self.notValidAfter = try Certificate.unixSeconds(X509_get0_notAfter(x509), what: "notAfter")
             self.extensions = try Certificate.readExtensions(x509)
@@ -97,7 +105,7 @@ public final class Certificate: @unchecked Sendable {
             }
             throw OpenSSLErrors.error(.invalidCertificate, "not a valid DER X.509 certificate")
         }
-        try self.init(owning: parsed)
+        try self.init(owning: parsed, der: der)
     }
 
     /// Parses text holding exactly one PEM `CERTIFICATE` block.
@@ -140,13 +148,12 @@ public final class Certificate: @unchecked Sendable {
             guard let pkey = X509_get0_pubkey(x509) else {
                 throw OpenSSLErrors.error(.invalidCertificate, "the certificate's public key cannot be decoded")
             }
-            var out: UnsafeMutablePointer<UInt8>?
-            let length = i2d_PUBKEY(pkey, &out)
-            guard length > 0, let out else {
-                throw OpenSSLErrors.error(.invalidCertificate, "the certificate's public key cannot be encoded")
+            // Share the key OpenSSL already decoded with the certificate: re-encoding and decoding it again
+            // goes through OpenSSL 3's generic decoders, which cost more than the signature check.
+            guard EVP_PKEY_up_ref(pkey) == 1 else {
+                throw OpenSSLErrors.error(.libraryFailure, "cannot reference the certificate's public key")
             }
-            defer { wsc_OPENSSL_free(out) }
-            return try PublicKey(spkiDER: Array(UnsafeBufferPointer(start: out, count: Int(length))))
+            return try PublicKey(owning: pkey)
         }
     }
 

@@ -19,10 +19,29 @@ public struct CertificateChainValidator: Sendable {
     /// `X509_V_FLAG_PARTIAL_CHAIN`). Off by default.
     public let allowsPartialChains: Bool
 
+    /// The X509_STORE holding ``roots``, built once: validations share it (OpenSSL locks its lookups).
+    private let store: TrustStoreOwner?
+
+    /// Owns an `X509_STORE`.
+    final class TrustStoreOwner: @unchecked Sendable {
+        let store: OpaquePointer
+        init?(roots: [Certificate]) {
+            guard let store = X509_STORE_new() else { return nil }
+            for root in roots where X509_STORE_add_cert(store, root.x509) != 1 {
+                X509_STORE_free(store)
+                OpenSSLErrors.clear()
+                return nil
+            }
+            self.store = store
+        }
+        deinit { X509_STORE_free(store) }
+    }
+
     /// Creates a validator that trusts exactly `roots`.
     public init(roots: [Certificate]) {
         self.roots = roots
         self.allowsPartialChains = false
+        self.store = TrustStoreOwner(roots: roots)
     }
 
     /// Creates a validator that trusts exactly `roots`, each as a trust anchor in its own right when
@@ -32,6 +51,7 @@ public struct CertificateChainValidator: Sendable {
     public init(roots: [Certificate], allowsPartialChains: Bool) {
         self.roots = roots
         self.allowsPartialChains = allowsPartialChains
+        self.store = TrustStoreOwner(roots: roots)
     }
 
     /// Validates `leaf` at `time` (Unix seconds, never "now" implicitly), using `intermediates` as
@@ -78,15 +98,10 @@ public struct CertificateChainValidator: Sendable {
     private func buildChain(
         leaf: Certificate, intermediates: [Certificate], time: time_t, checkedAt: String
     ) throws -> [Certificate] {
-        guard let store = X509_STORE_new() else {
-            throw OpenSSLErrors.error(.libraryFailure, "X509_STORE_new failed")
+        guard let owner = self.store else {
+            throw OpenSSLErrors.error(.libraryFailure, "the trust anchors could not be loaded into an X509_STORE")
         }
-        defer { X509_STORE_free(store) }
-        for root in roots {
-            guard X509_STORE_add_cert(store, root.x509) == 1 else {
-                throw OpenSSLErrors.error(.libraryFailure, "cannot add the trust anchor \"\(root.subject)\"")
-            }
-        }
+        let store = owner.store
         guard let untrusted = wsc_sk_X509_new_null() else {
             throw OpenSSLErrors.error(.libraryFailure, "cannot allocate a certificate stack")
         }

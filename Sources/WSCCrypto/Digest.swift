@@ -15,10 +15,27 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable {
 
     var evpMD: OpaquePointer {
         switch self {
-        case .sha256: EVP_sha256()
-        case .sha384: EVP_sha384()
-        case .sha512: EVP_sha512()
+        case .sha256: FetchedDigests.shared.sha256
+        case .sha384: FetchedDigests.shared.sha384
+        case .sha512: FetchedDigests.shared.sha512
         }
+    }
+}
+
+/// Digest implementations fetched from the provider once: OpenSSL 3 otherwise looks the algorithm up (under a
+/// lock) on every hash and every signature check. Fetched objects are immutable and safe to share.
+final class FetchedDigests: @unchecked Sendable {
+    let sha256: OpaquePointer
+    let sha384: OpaquePointer
+    let sha512: OpaquePointer
+
+    static let shared = FetchedDigests()
+
+    private init() {
+        // Fall back to the built-in objects if a fetch fails (they work, only slower).
+        sha256 = EVP_MD_fetch(nil, "SHA2-256", nil) ?? EVP_sha256()
+        sha384 = EVP_MD_fetch(nil, "SHA2-384", nil) ?? EVP_sha384()
+        sha512 = EVP_MD_fetch(nil, "SHA2-512", nil) ?? EVP_sha512()
     }
 }
 

@@ -397,3 +397,54 @@ struct FailingChain: Sendable, CustomTestStringConvertible {
             UnixTime.days(year: date.year, month: date.month, day: date.day) == (seconds >= 0 ? seconds / 86_400 : -1))
     }
 }
+
+@Suite struct PrecertificateTests {
+    /// The DER-level cut must equal OpenSSL's re-encoding, for every fixture certificate and extension.
+    @Test func derCutMatchesOpenSSL() throws {
+        let dir = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".pem") }
+        var compared = 0
+        for file in files {
+            let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+            guard text.contains("CERTIFICATE"), let certificates = try? Certificate.parseChain(pem: text) else {
+                continue
+            }
+            for certificate in certificates {
+                for ext in certificate.extensions + [
+                    CertificateExtension(oid: "1.3.6.1.4.1.11129.2.4.2", isCritical: false, value: [])
+                ] {
+                    let fast = try certificate.tbsCertificateDER(removingExtension: ext.oid)
+                    let slow = try certificate.tbsCertificateDERThroughOpenSSL(removingExtension: ext.oid)
+                    #expect(fast == slow, "\(file) without \(ext.oid)")
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared > 10)
+    }
+
+    @Test func subjectPublicKeyInfoCutMatchesTheKey() throws {
+        let dir = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
+        var checked = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) where file.hasSuffix(".pem") {
+            let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+            guard text.contains("CERTIFICATE"), let certificates = try? Certificate.parseChain(pem: text) else {
+                continue
+            }
+            for certificate in certificates {
+                #expect(certificate.subjectPublicKeyInfoDER == (try certificate.publicKey.spkiDER))
+                checked += 1
+            }
+        }
+        #expect(checked > 3)
+    }
+
+    @Test(arguments: [
+        ("1.3.6.1.4.1.11129.2.4.2", "2b06010401d679020402"), ("2.5.29.17", "551d11"),
+        ("1.2.840.10045.2.1", "2a8648ce3d0201"),
+    ])
+    func oidEncoding(dotted: String, hex: String) {
+        let encoded = DERWalker.encodeOID(dotted)
+        #expect(encoded?.map { String(format: "%02x", $0) }.joined() == hex)
+    }
+}
