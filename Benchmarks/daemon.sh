@@ -65,6 +65,7 @@ CLOCK_MONOTONIC in the client, 20 warm-up calls then 3 s of calls, median report
 | --- | --- | --- | --- | --- |
 | verify round trip, 1 MiB module inline in the frame | $INLINE µs | $LIMIT1 µs | $(calc "%.2f" "$INLINE / $LIMIT1") | ≤ 1.25 |
 | verify round trip, 1 MiB module passed as a file descriptor (SCM_RIGHTS; client opens the file each time) | $FD µs | $LIMIT1 µs | $(calc "%.2f" "$FD / $LIMIT1") | ≤ 1.1 |
+| inside wscd: request taken → verdict (p50 over the last 4096 verifies, mostly the descriptor runs) | $(get server_verify_p50_us) µs | $LIMIT1 µs | $(calc "%.2f" "$(get server_verify_p50_us) / $LIMIT1") | |
 | throughput, 16 clients, 64 KiB modules, 3 s | $TP verifies/s (wscd used $CORES cores) | single core: $SINGLE/s | $(calc "%.2f" "$TP / $SINGLE") × one core | ≥ 1.7 |
 | ready (exec → READY=1 on NOTIFY_SOCKET), $(get big_bundle_bytes)-byte bundle (4,000 publishers), median of 5 | $(get ready_1mib_bundle_ms) ms | | | ≤ 100 ms |
 | resident memory, idle, with that bundle | $(( $(get rss_idle_1mib_bundle_kib) / 1024 )) MiB ($(get rss_idle_1mib_bundle_kib) KiB) | | | < 20 MiB |

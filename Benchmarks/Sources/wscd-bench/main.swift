@@ -142,6 +142,12 @@ let viaFD = try roundTrips(seconds: 3) {
     precondition(r["valid"] == .bool(true))
 }
 out("rt_fd_1mib_us", String(format: "%.1f", median(viaFD) * 1e6))
+// The daemon's own view: time from taking the request to the verdict (p50 of its recent verifies).
+if case .object(let latency) = (try client.call(.status).result["verifyLatencyMicroseconds"] ?? .null),
+    case .integer(let p50) = latency["p50"] ?? .null
+{
+    out("server_verify_p50_us", p50)
+}
 
 // 2. Throughput: 16 clients, 64 KiB modules, 3 s.
 func cpuSeconds(_ pid: Int32) -> Double {
