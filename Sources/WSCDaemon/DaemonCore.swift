@@ -271,10 +271,14 @@ final class DaemonCore: Sendable {
                 "keyless signing needs Fulcio and Rekor, and no transparency log is configured; offline signing uses the daemon's key (omit \"keyless\")"
             )
         }
-        if let format = frame.header["format"], format != .string("wasmsig") {
-            throw ProtocolError(
-                .signingUnavailable,
-                "format must be \"wasmsig\" (Sigstore bundle output is not available in this wscd yet)")
+        var sigstoreBundle = false
+        if let format = frame.header["format"] {
+            switch format {
+            case .string("wasmsig"): break
+            case .string("sigstore-bundle"): sigstoreBundle = true
+            default:
+                throw ProtocolError(.badRequest, "format must be \"wasmsig\" or \"sigstore-bundle\"")
+            }
         }
         guard signing.admit(peer.uid, now: Double(Monotonic.nanoseconds()) / 1e9) else {
             throw ProtocolError(
@@ -290,6 +294,15 @@ final class DaemonCore: Sendable {
         var detached = false
         if case .bool(true) = frame.header["detached"] ?? .null { detached = true }
         let (bytes, _) = try moduleBytes(frame, passedFD: passedFD)
+        if sigstoreBundle {
+            let bundle = try SigstoreBundleWriter.bundle(artifact: bytes, key: key)
+            log.info("signed (Sigstore bundle)", [("PEER_UID", "\(peer.uid)")])
+            return (
+                try JSONObject([
+                    ("keyId", .string(hexString(key.publicKey.wasmsigKeyID ?? []))), ("format", .string("sigstore-bundle")),
+                ]), bundle
+            )
+        }
         let module: WasmModule
         do {
             module = try WasmModule(bytes: bytes)
@@ -373,6 +386,7 @@ final class DaemonCore: Sendable {
             ("timeFloor", .string(RFC3339.format(time.floor))), ("trustedTime", .string(RFC3339.format(time.now))),
             ("clockReliable", .bool(time.clockReliable)),
             ("signingKeyId", key.flatMap { $0.publicKey.wasmsigKeyID }.map { .string(hexString($0)) } ?? .null),
+            ("signingPublicKey", key.map { .string($0.publicKey.pem) } ?? .null),
             ("retiredKeyIds", .array(signing.retired.map { .string($0.keyID) })),
             ("uptimeSeconds", .integer(Monotonic.wallSeconds() - startedAt)),
             (

@@ -20,6 +20,10 @@ struct SignCommand: ParsableCommand {
     @Flag(help: "Have the running wscd sign with its own key (the key never leaves wscd).")
     var daemon = false
 
+    @Option(
+        help: "With --daemon: write a Sigstore bundle (v0.3, public-key material, no log entry) for the input file here.")
+    var sigstoreBundle: String?
+
     @OptionGroup var socket: SocketOptions
 
     @Option(
@@ -36,7 +40,7 @@ struct SignCommand: ParsableCommand {
     var signatureFile: String?
 
     func run() throws {
-        if daemon || socket.socket != nil { return try signWithDaemon() }
+        if daemon || socket.socket != nil || sigstoreBundle != nil { return try signWithDaemon() }
         guard let secretKey else { throw CLIError.usage("give the secret key with -k FILE, or --daemon") }
         let key = try KeyFiles.loadSecretKey(secretKey)
         var keyID: [UInt8]?
@@ -73,6 +77,19 @@ struct SignCommand: ParsableCommand {
     func signWithDaemon() throws {
         guard secretKey == nil, publicKey == nil else {
             throw CLIError.usage("--daemon signs with wscd's key: -k and -K do not apply")
+        }
+        if let sigstoreBundle {
+            let artifact = try FileIO.read(input, what: "artifact", limit: ModuleFiles.limits.maximumModuleSize)
+            do {
+                let (_, bundle) = try socket.connect().call(.sign, [("format", .string("sigstore-bundle"))], body: artifact)
+                try FileIO.writeAtomically(sigstoreBundle, bundle)
+                print("wrote a Sigstore bundle for \(input) to \(sigstoreBundle)")
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw daemonError(error)
+            }
+            return
         }
         guard let destination = signatureFile ?? output else {
             throw CLIError.usage("give -o FILE for the signed module, or -S FILE for a detached signature")

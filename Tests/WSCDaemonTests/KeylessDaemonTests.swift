@@ -93,3 +93,35 @@ import WSCProtocol
         #expect(!result.valid)
     }
 }
+
+import Sigstore
+
+@Suite(.serialized) struct SigstoreBundleSigningTests {
+    /// wscd signs any artifact as a Sigstore bundle with its own key; wsc's Sigstore verifier accepts it with the
+    /// public key and a policy allowing managed keys without a log, and refuses it for another artifact.
+    @Test func airGappedSigstoreBundleVerifiesWithThePublicKey() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        let c = try d.client()
+        let artifact = Array("any artifact at all, not only wasm\n".utf8)
+        let (result, bundle) = try c.call(.sign, [("format", .string("sigstore-bundle"))], body: artifact)
+        #expect(result["format"] == .string("sigstore-bundle"))
+        guard case .string(let pem) = try c.call(.status).result["signingPublicKey"] ?? .null else {
+            Issue.record("status has no signingPublicKey")
+            return
+        }
+        let key = try PublicKey(pem: pem)
+        let root = try TrustedRoot(
+            json: Array("{\"mediaType\":\"application/vnd.dev.sigstore.trustedroot+json;version=0.1\"}".utf8))
+        let verifier = SigstoreVerifier(trustedRoot: root)
+        let policy = VerificationPolicy(signer: .managedKey(key), allowManagedKeyWithoutLog: true)
+        _ = try verifier.verify(bundle: bundle, artifact: .bytes(artifact), policy: policy)
+        #expect(throws: (any Error).self) {
+            try verifier.verify(bundle: bundle, artifact: .bytes(artifact + [0x0A]), policy: policy)
+        }
+        // Without the explicit policy allowance, a bundle with no log entry has no verified time: refused.
+        #expect(throws: (any Error).self) {
+            try verifier.verify(bundle: bundle, artifact: .bytes(artifact), policy: VerificationPolicy(signer: .managedKey(key)))
+        }
+    }
+}
