@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "TrustStore", targets: ["TrustStore"]),
         .library(name: "WSCConfiguration", targets: ["WSCConfiguration"]),
         .library(name: "Sigstore", targets: ["Sigstore"]),
+        .library(name: "TUF", targets: ["TUF"]),
         .executable(name: "wscctl", targets: ["wscctl"]),
         .executable(name: "wscd", targets: ["wscd"]),
     ],
@@ -34,6 +35,8 @@ let package = Package(
         // Offline Sigstore bundle verification; sits below TrustStore.
         .target(name: "Sigstore", dependencies: ["WSCCrypto", "WSCJSON"]),
         .target(name: "TrustStore", dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON"]),
+        // TUF 1.0 client (spec section 5): metadata model, trusted set, updater, libcurl and directory fetchers.
+        .target(name: "TUF", dependencies: ["WSCCrypto", "WSCJSON", "CCurl"]),
         // GNU-only socket calls (accept4, SO_PEERCRED, SCM_RIGHTS) that Swift's Glibc module hides.
         .target(name: "CWSCSys", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "WSCProtocol", dependencies: ["WSCJSON"]),
@@ -50,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "wscctl",
             dependencies: [
-                "WSCCrypto", "WasmSignatures", "TrustStore", "WSCJSON", "WSCClient", "WSCProtocol",
+                "WSCCrypto", "WasmSignatures", "TrustStore", "WSCJSON", "WSCClient", "WSCProtocol", "TUF",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,6 +68,7 @@ let package = Package(
             dependencies: ["WSCClient", "WSCProtocol", "WSCJSON", "TrustStore", "WSCCrypto", "WasmSignatures"]),
         .testTarget(name: "WSCConfigurationTests", dependencies: ["WSCConfiguration"]),
         .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "WSCCrypto", "WSCJSON"]),
+        .testTarget(name: "TUFTests", dependencies: ["TUF", "WSCCrypto", "WSCJSON"]),
         .testTarget(name: "TrustStoreTests", dependencies: ["TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON"]),
     ],
     swiftLanguageModes: [.v6]

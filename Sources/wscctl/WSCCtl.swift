@@ -43,7 +43,7 @@ struct RootCommand: ParsableCommand {
         subcommands: [
             KeygenCommand.self, SignCommand.self, VerifyCommand.self, ShowCommand.self, SplitCommand.self,
             DetachCommand.self, AttachCommand.self, BundleCommand.self, StatusCommand.self, RotateCommand.self,
-            ReloadCommand.self,
+            ReloadCommand.self, TUFCommand.self,
         ]
     )
 }
