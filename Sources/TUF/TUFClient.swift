@@ -327,7 +327,12 @@ public final class TUFClient {
     /// that fails the checks is never stored. Returns the path of the verified file.
     @discardableResult
     public func downloadTarget(name: String, targetBaseURL: String, directory: String, now: Int64) throws -> String {
+        statistics = TUFStatistics()
         let info = try targetInfo(name: name, now: now)
+        for algorithm in info.hashes.keys where !["sha256", "sha384", "sha512"].contains(algorithm) {
+            throw TUFError(
+                .lengthOrHashMismatch, "target \(name) lists hash algorithm \"\(algorithm)\", which is unsupported")
+        }
         let local = "\(directory)/\(percentEncode(name))"
         if let existing = try? AtomicFile.read(local, limit: info.length),
             (try? checkLengthAndHashes(existing, length: info.length, hashes: info.hashes, name: name)) != nil
