@@ -17,10 +17,16 @@ struct TUFKey: Sendable {
         let keyType = try object.require("keytype", path).asString("\(path).keytype")
         let schemeName = try object.require("scheme", path).asString("\(path).scheme")
         let keyval = try object.require("keyval", path).asObject("\(path).keyval")
-        let material = try keyval.require("public", "\(path).keyval").asString("\(path).keyval.public")
+        // Key types this client does not know may shape keyval differently: such a key is kept but unusable.
+        let material = try keyval.optional("public")?.asString("\(path).keyval.public")
         canonical = try CanonicalJSON.encode(value)
         // Spec 4.2: KEYID is the hex SHA-256 of the canonical key object. A mismatch makes the key unusable.
         guard Hex.encode(Digest.sha256(canonical)) == keyID else {
+            publicKey = nil
+            scheme = nil
+            return
+        }
+        guard let material else {
             publicKey = nil
             scheme = nil
             return

@@ -26,6 +26,27 @@ struct TUFCommand: ParsableCommand {
             """
     )
 
+    /// Everything after `tuf`, parsed in `run()` so that even a bad option exits with status 1.
+    @Argument(parsing: .captureForPassthrough, help: "init ROOT.json | refresh | download, and the options below.")
+    var arguments: [String] = []
+
+    func run() throws {
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print(Self.helpMessage() + "\n\n" + TUFArguments.helpMessage())
+            return
+        }
+        let parsed: TUFArguments
+        do {
+            parsed = try TUFArguments.parse(arguments)
+        } catch {
+            throw CLIError.invalid("tuf: \(TUFArguments.message(for: error))")
+        }
+        try parsed.run()
+    }
+}
+
+/// The `tuf` command line: a command word, its argument, and the options in any position.
+struct TUFArguments: ParsableArguments {
     @OptionGroup var options: TUFOptions
 
     @Argument(help: "init ROOT.json | refresh | download")

@@ -54,6 +54,7 @@ import Testing
         )
         #expect(try run(["--metadata-dir", meta, "init", "/nonexistent.json"]).status == 1)
         #expect(try run(["bogus"]).status == 1)
+        #expect(try run(["--no-such-option", "refresh"]).status == 1)
         #expect(try run(["refresh"]).status == 1)
     }
 }
