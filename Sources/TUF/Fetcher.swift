@@ -14,19 +14,22 @@ public protocol Fetcher: Sendable {
     func fetch(url: String, maximumLength: Int) throws -> [UInt8]
 }
 
-/// Reads `file://` URLs or plain paths from a local directory (an air-gapped copy of a repository), with the
+/// Reads `file://` URLs (percent-decoded) or plain absolute paths (literal) from a local directory (an air-gapped copy of a repository), with the
 /// same size limits as the network fetcher.
 public struct FileFetcher: Fetcher {
     /// Makes a fetcher.
     public init() {}
 
     public func fetch(url: String, maximumLength: Int) throws -> [UInt8] {
+        // A file:// URL is percent-decoded (as curl does); a plain absolute path is taken literally, so a
+        // directory copy of a repository may hold percent-encoded role file names as they are.
         var path = url
-        if path.hasPrefix("file://") { path.removeFirst("file://".count) }
+        if path.hasPrefix("file://") {
+            path = try percentDecode(String(path.dropFirst("file://".count)))
+        }
         guard path.hasPrefix("/") else {
             throw TUFError(.fetchFailed, "\(url): only absolute paths and file:// URLs can be read from disk")
         }
-        path = try percentDecode(path)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0, errno == ENOENT || errno == ENOTDIR || errno == EACCES {
             throw TUFError(.notFound, "\(path) does not exist")
