@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "WSCConfiguration", targets: ["WSCConfiguration"]),
         .library(name: "Sigstore", targets: ["Sigstore"]),
         .library(name: "KeylessWasm", targets: ["KeylessWasm"]),
+        .library(name: "TUF", targets: ["TUF"]),
         .executable(name: "wscctl", targets: ["wscctl"]),
         .executable(name: "wscd", targets: ["wscd"]),
     ],
@@ -40,6 +41,8 @@ let package = Package(
         .target(name: "KeylessWasm", dependencies: ["Sigstore", "WasmSignatures", "WSCCrypto"]),
         .target(
             name: "TrustStore", dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore", "KeylessWasm"]),
+        // TUF 1.0 client (spec section 5): metadata model, trusted set, updater, libcurl and directory fetchers.
+        .target(name: "TUF", dependencies: ["WSCCrypto", "WSCJSON", "CCurl"]),
         // GNU-only socket calls (accept4, SO_PEERCRED, SCM_RIGHTS) that Swift's Glibc module hides.
         .target(name: "CWSCSys", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "WSCProtocol", dependencies: ["WSCJSON"]),
@@ -57,7 +60,8 @@ let package = Package(
             name: "wscctl",
             dependencies: [
                 "WSCCrypto", "WasmSignatures", "TrustStore", "WSCJSON", "WSCClient", "WSCProtocol", "Sigstore",
-                "KeylessWasm", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "KeylessWasm", "TUF",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
@@ -74,6 +78,7 @@ let package = Package(
         .testTarget(
             name: "KeylessWasmTests", dependencies: ["KeylessWasm", "Sigstore", "WasmSignatures", "WSCCrypto"],
             exclude: ["Fixtures"]),
+        .testTarget(name: "TUFTests", dependencies: ["TUF", "WSCCrypto", "WSCJSON"]),
         .testTarget(name: "TrustStoreTests", dependencies: ["TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON"]),
     ],
     swiftLanguageModes: [.v6]
