@@ -72,7 +72,9 @@ let package = Package(
         .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures", "TrustStore"]),
         .testTarget(
             name: "WSCDaemonTests",
-            dependencies: ["WSCClient", "WSCProtocol", "WSCJSON", "TrustStore", "WSCCrypto", "WasmSignatures", "Sigstore"]),
+            dependencies: [
+                "WSCClient", "WSCProtocol", "WSCJSON", "TrustStore", "WSCCrypto", "WasmSignatures", "Sigstore",
+            ]),
         .testTarget(name: "WSCConfigurationTests", dependencies: ["WSCConfiguration"]),
         .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "WSCCrypto", "WSCJSON"]),
         .testTarget(

@@ -299,7 +299,8 @@ final class DaemonCore: Sendable {
             log.info("signed (Sigstore bundle)", [("PEER_UID", "\(peer.uid)")])
             return (
                 try JSONObject([
-                    ("keyId", .string(hexString(key.publicKey.wasmsigKeyID ?? []))), ("format", .string("sigstore-bundle")),
+                    ("keyId", .string(hexString(key.publicKey.wasmsigKeyID ?? []))),
+                    ("format", .string("sigstore-bundle")),
                 ]), bundle
             )
         }

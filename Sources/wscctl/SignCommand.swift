@@ -21,7 +21,8 @@ struct SignCommand: ParsableCommand {
     var daemon = false
 
     @Option(
-        help: "With --daemon: write a Sigstore bundle (v0.3, public-key material, no log entry) for the input file here.")
+        help:
+            "With --daemon: write a Sigstore bundle (v0.3, public-key material, no log entry) for the input file here.")
     var sigstoreBundle: String?
 
     @OptionGroup var socket: SocketOptions
@@ -81,7 +82,8 @@ struct SignCommand: ParsableCommand {
         if let sigstoreBundle {
             let artifact = try FileIO.read(input, what: "artifact", limit: ModuleFiles.limits.maximumModuleSize)
             do {
-                let (_, bundle) = try socket.connect().call(.sign, [("format", .string("sigstore-bundle"))], body: artifact)
+                let (_, bundle) = try socket.connect().call(
+                    .sign, [("format", .string("sigstore-bundle"))], body: artifact)
                 try FileIO.writeAtomically(sigstoreBundle, bundle)
                 print("wrote a Sigstore bundle for \(input) to \(sigstoreBundle)")
             } catch let error as CLIError {

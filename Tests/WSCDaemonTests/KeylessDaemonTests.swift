@@ -1,4 +1,5 @@
 import Foundation
+import Sigstore
 import Testing
 import TrustStore
 import WSCClient
@@ -94,8 +95,6 @@ import WSCProtocol
     }
 }
 
-import Sigstore
-
 @Suite(.serialized) struct SigstoreBundleSigningTests {
     /// wscd signs any artifact as a Sigstore bundle with its own key; wsc's Sigstore verifier accepts it with the
     /// public key and a policy allowing managed keys without a log, and refuses it for another artifact.
@@ -121,7 +120,8 @@ import Sigstore
         }
         // Without the explicit policy allowance, a bundle with no log entry has no verified time: refused.
         #expect(throws: (any Error).self) {
-            try verifier.verify(bundle: bundle, artifact: .bytes(artifact), policy: VerificationPolicy(signer: .managedKey(key)))
+            try verifier.verify(
+                bundle: bundle, artifact: .bytes(artifact), policy: VerificationPolicy(signer: .managedKey(key)))
         }
     }
 }
