@@ -51,7 +51,7 @@ let package = Package(
             name: "WSCDaemon",
             dependencies: [
                 "WSCProtocol", "WSCJSON", "WSCCrypto", "WasmSignatures", "TrustStore", "WSCPlatform",
-                "WSCConfiguration", "CWSCSys",
+                "WSCConfiguration", "CWSCSys", "TUF",
             ]),
         .executableTarget(name: "wscd", dependencies: ["WSCDaemon"]),
         // wscd's configuration file (/etc/wscd/wscd.toml): strict TOML, every error with file and line.

@@ -66,6 +66,13 @@ public struct TrustBundle: Sendable {
         public let root: JSONValue
         /// The target names to fetch.
         public let targets: [String]
+
+        /// Creates TUF settings.
+        public init(repositoryURL: String, root: JSONValue, targets: [String]) {
+            self.repositoryURL = repositoryURL
+            self.root = root
+            self.targets = targets
+        }
     }
 
     /// The bundle's sequence number: each new bundle must have a higher one.

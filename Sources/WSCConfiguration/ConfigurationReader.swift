@@ -199,8 +199,8 @@ struct ConfigurationReader {
         for entry in entries {
             switch entry.key {
             case "enabled": tuf.enabled = try entry.boolean()
-            case "metadata_url": tuf.metadataURL = try entry.url(schemes: ["https", "http"])
-            case "targets_url": tuf.targetsURL = try entry.url(schemes: ["https", "http"])
+            case "metadata_url": tuf.metadataURL = try entry.url(schemes: ["https", "http", "file"])
+            case "targets_url": tuf.targetsURL = try entry.url(schemes: ["https", "http", "file"])
             case "interval_seconds": tuf.intervalSeconds = try entry.integer(in: 60...604_800)
             case "jitter_seconds":
                 tuf.jitterSeconds = try entry.integer(in: 0...86400)

@@ -26,6 +26,13 @@ final class DaemonCore: Sendable {
     let stats = DaemonStats()
     let startedAt: Int64
     private let settings: Mutex<Settings>
+    /// The TUF refresher, when [tuf] is enabled (set once at start-up).
+    private let refresherBox = Mutex<TrustRefresher?>(nil)
+
+    var refresher: TrustRefresher? {
+        get { refresherBox.withLock { $0 } }
+        set { refresherBox.withLock { $0 = newValue } }
+    }
 
     init(config: DaemonConfiguration, configPath: String?, trust: TrustStore, signing: SigningService) {
         self.configPath = configPath
@@ -117,6 +124,14 @@ final class DaemonCore: Sendable {
         case .rotate:
             try require(.rotate, peer)
             return (try rotate(frame, peer: peer), [])
+        case .refresh:
+            try require(.rotate, peer)
+            guard let refresher else {
+                throw ProtocolError(
+                    .badRequest, "TUF refresh is not enabled: set [tuf] enabled = true and its URLs in wscd.toml")
+            }
+            let started = refresher.trigger()
+            return (try JSONObject([("started", .bool(started)), ("alreadyRunning", .bool(!started))]), [])
         case .reload:
             try require(.rotate, peer)
             do {
@@ -400,8 +415,21 @@ final class DaemonCore: Sendable {
             ("requests", try counts(s.requests)), ("verdicts", try counts(s.verdicts)),
             ("errors", try counts(s.errors)),
             ("verifyLatencyMicroseconds", latency),
-            ("lastRefresh", .null),
+            ("lastRefresh", try refreshStatus()),
         ])
+    }
+
+    func refreshStatus() throws -> JSONValue {
+        guard let refresher else { return .null }
+        let r = refresher.snapshot
+        func time(_ t: Int64?) -> JSONValue { t.map { .string(RFC3339.format($0)) } ?? .null }
+        return .object(
+            try JSONObject([
+                ("lastAttempt", time(r.lastAttempt)), ("lastSuccess", time(r.lastSuccess)),
+                ("lastError", r.lastError.map { .string($0) } ?? .null), ("nextAttempt", time(r.nextAttempt)),
+                ("consecutiveFailures", .integer(Int64(r.consecutiveFailures))), ("running", .bool(r.running)),
+                ("lastResult", r.lastStatistics.map { .string($0) } ?? .null),
+            ]))
     }
 
     func stringList(_ header: JSONObject, _ key: String) throws -> [String] {

@@ -113,6 +113,11 @@ public enum DaemonMain {
         // Loading a large bundle leaves freed parse buffers in the heap: give them back before serving.
         wsc_release_free_memory()
         let core = DaemonCore(config: config, configPath: configPath, trust: trust, signing: signing)
+        if config.tuf.enabled {
+            let refresher = TrustRefresher(config: config.tuf, core: core)
+            core.refresher = refresher
+            refresher.start()
+        }
         let server = Server(core: core, listenFD: listenFD, signalFD: signalFD, ownsSocketPath: ownsPath)
         server.start()
         // Park the main thread: the server runs on its own queues, and the main thread keeps the signals blocked.

@@ -2,7 +2,7 @@ import WSCJSON
 
 /// The operations of protocol version 1.
 public enum Operation: String, Sendable, CaseIterable {
-    case hello, verify, sign, status, rotate, reload
+    case hello, verify, sign, status, rotate, reload, refresh
 }
 
 /// Helpers to build and read protocol headers.

@@ -143,3 +143,46 @@ struct ReloadCommand: ParsableCommand {
         }
     }
 }
+
+struct RefreshCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "refresh",
+        abstract: "Ask wscd to refresh its trust over TUF now, and wait for the result.",
+        discussion: ExitStatus.helpText)
+
+    @OptionGroup var socket: SocketOptions
+
+    @Option(help: "Seconds to wait for the refresh to finish.")
+    var wait: Int = 120
+
+    func run() throws {
+        let client = try socket.connect()
+        do {
+            func report() throws -> JSONObject? {
+                if case .object(let r) = try client.call(.status).result["lastRefresh"] ?? .null { return r }
+                return nil
+            }
+            let before = try report()?["lastAttempt"]
+            let started = try client.call(.refresh).result
+            if started["alreadyRunning"] == .bool(true) { print("a refresh is already running; waiting for it") }
+            var waited = 0
+            while waited < wait * 10 {
+                usleep(100_000)
+                waited += 1
+                guard let r = try report(), r["running"] != .bool(true), r["lastAttempt"] != before else { continue }
+                if case .string(let error) = r["lastError"] ?? .null {
+                    throw CLIError.invalid("refresh failed: \(error)")
+                }
+                var result = ""
+                if case .string(let text) = r["lastResult"] ?? .null { result = text }
+                print("refresh succeeded: \(result)")
+                return
+            }
+            throw CLIError.invalid("the refresh did not finish within \(wait) s; see wscctl status")
+        } catch let error as CLIError {
+            throw error
+        } catch {
+            throw daemonError(error)
+        }
+    }
+}

@@ -23,7 +23,10 @@ final class DaemonHarness: @unchecked Sendable {
         return me.deletingLastPathComponent().appendingPathComponent("wscd")
     }
 
-    init(signUIDs: [UInt32] = [0], rotateUIDs: [UInt32] = [0], extraServer: String = "", start: Bool = true) throws {
+    init(
+        signUIDs: [UInt32] = [0], rotateUIDs: [UInt32] = [0], extraServer: String = "", extraConfig: String = "",
+        start: Bool = true
+    ) throws {
         directory = "/tmp/wscd-test-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -58,6 +61,8 @@ final class DaemonHarness: @unchecked Sendable {
             [log]
             level = "warning"
             format = "text"
+
+            \(extraConfig)
             """
         try Data(config.utf8).write(to: URL(fileURLWithPath: directory + "/wscd.toml"))
         if start { try self.start() }
@@ -67,7 +72,8 @@ final class DaemonHarness: @unchecked Sendable {
 
     func bundle(
         version: UInt64, publishers: [(String, PrivateKey)]? = nil, sigstoreRoot: [UInt8]? = nil,
-        identities: [TrustBundle.Identity] = [], revokedCertificates: [String] = []
+        identities: [TrustBundle.Identity] = [], revokedCertificates: [String] = [],
+        tuf: TrustBundle.TUFSettings? = nil
     ) throws -> [UInt8] {
         let now = TrustedTime.current(floor: 0).systemClock
         var b = TrustBundleBuilder(
@@ -79,6 +85,7 @@ final class DaemonHarness: @unchecked Sendable {
         if let sigstoreRoot { b.sigstoreTrustedRoot = try JSONParser.parse(sigstoreRoot) }
         b.identities = identities
         b.revokedCertificateSHA256 = revokedCertificates
+        b.tuf = tuf
         var envelope = try b.envelope()
         try envelope.sign(with: root)
         return envelope.serialized()
