@@ -57,6 +57,7 @@ bench: deps pydeps
 	@sh Benchmarks/run.sh
 	@sh Benchmarks/daemon.sh
 	@sh Benchmarks/keyless.sh
+	@sh Benchmarks/tuf.sh
 
 install: build
 	install -D -m 0755 .build/release/wscctl $(DESTDIR)$(PREFIX)/bin/wscctl

@@ -36,6 +36,15 @@ let package = Package(
                 .product(name: "KeylessWasm", package: "wsc"),
             ]
         ),
+        // TUF refresh cost: an unchanged refresh and one that rotates the root three times (`sh Benchmarks/tuf.sh`).
+        .executableTarget(
+            name: "tuf-bench",
+            dependencies: [
+                .product(name: "TUF", package: "wsc"),
+                .product(name: "WSCCrypto", package: "wsc"),
+                .product(name: "WSCJSON", package: "wsc"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
