@@ -36,20 +36,27 @@ import WasmSignatures
         let settings = TrustBundle.TUFSettings(
             repositoryURL: "file://\(base)/metadata/", root: try repo.rootDocument, targets: ["wsc-trust-bundle.json"])
         try Data(try d.bundle(version: 1, tuf: settings)).write(to: URL(fileURLWithPath: d.directory + "/bundle.json"))
-        // The repository publishes version 2, which adds the publisher carol.
+        // The repository publishes version 2: a new Sigstore trusted root with an accepted identity, and the
+        // publisher carol.
         try repo.publish([
             "wsc-trust-bundle.json": try d.bundle(
-                version: 2, publishers: [("alice", d.alice), ("carol", carol)], tuf: settings)
+                version: 2, publishers: [("alice", d.alice), ("carol", carol)],
+                sigstoreRoot: try KeylessDaemonTests.file("trusted_root.json"), identities: [KeylessDaemonTests.identity],
+                tuf: settings)
         ])
         try d.start()
         let c = try d.client()
         #expect(!(try c.call(.verify, body: try d.signed(by: carol)).result.valid))
+        let keylessModule = try KeylessDaemonTests.file("module.keyless.wasm")
+        #expect(!(try c.call(.verify, body: keylessModule).result.valid))
 
         _ = try c.call(.refresh)
         try waitFor("version 2", c) { $0["counter"] == .integer(2) }
         let byCarol = try c.call(.verify, body: try d.signed(by: carol)).result
         #expect(byCarol.valid)
         #expect(byCarol.bundleVersion == 2)
+        // The trusted root that came through TUF now verifies keyless signatures.
+        #expect(try c.call(.verify, body: keylessModule).result.valid)
         guard case .object(let refresh) = try c.call(.status).result["lastRefresh"] ?? .null else {
             Issue.record("no refresh status")
             return
