@@ -25,7 +25,10 @@ let package = Package(
         // C glue only: macros and variadics made callable from Swift, linked through pkg-config.
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libcurl's headers only (the Makefile checks it with pkg-config); CWSCCurl loads the library with dlopen on
+        // the first fetch, so no process links it at start-up.
+        .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CWSCCurl", dependencies: ["CCurl"]),
 
         // The only Swift module that imports OpenSSL.
         .target(name: "WSCCrypto", dependencies: ["COpenSSL"]),
@@ -42,7 +45,7 @@ let package = Package(
         .target(
             name: "TrustStore", dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore", "KeylessWasm"]),
         // TUF 1.0 client (spec section 5): metadata model, trusted set, updater, libcurl and directory fetchers.
-        .target(name: "TUF", dependencies: ["WSCCrypto", "WSCJSON", "CCurl"]),
+        .target(name: "TUF", dependencies: ["WSCCrypto", "WSCJSON", "CCurl", "CWSCCurl"]),
         // GNU-only socket calls (accept4, SO_PEERCRED, SCM_RIGHTS) that Swift's Glibc module hides.
         .target(name: "CWSCSys", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "WSCProtocol", dependencies: ["WSCJSON"]),

@@ -1,4 +1,5 @@
 internal import CCurl
+internal import CWSCCurl
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -123,8 +124,8 @@ public struct CurlFetcher: Fetcher {
 
     public func fetch(url: String, maximumLength: Int) throws -> [UInt8] {
         guard Self.globalInit == CURLE_OK else { throw TUFError(.fetchFailed, "curl_global_init failed") }
-        guard let curl = curl_easy_init() else { throw TUFError(.fetchFailed, "curl_easy_init failed") }
-        defer { curl_easy_cleanup(curl) }
+        guard let curl = wsc_curl_easy_init() else { throw TUFError(.fetchFailed, "curl_easy_init failed") }
+        defer { wsc_curl_easy_cleanup(curl) }
         let sink = Sink(limit: maximumLength)
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let rc: CURLcode = withExtendedLifetime(sink) {
@@ -132,7 +133,7 @@ public struct CurlFetcher: Fetcher {
                 func check(_ r: CURLcode) throws {
                     guard r == CURLE_OK else {
                         throw TUFError(
-                            .fetchFailed, "curl_easy_setopt failed: \(String(cString: curl_easy_strerror(r)))")
+                            .fetchFailed, "curl_easy_setopt failed: \(String(cString: wsc_curl_easy_strerror(r)))")
                     }
                 }
                 do {
@@ -175,7 +176,7 @@ public struct CurlFetcher: Fetcher {
                 } catch {
                     return CURLE_FAILED_INIT
                 }
-                return curl_easy_perform(curl)
+                return wsc_curl_easy_perform(curl)
             }
         }
         if sink.overflow || rc == CURLE_FILESIZE_EXCEEDED {
@@ -186,7 +187,7 @@ public struct CurlFetcher: Fetcher {
         if rc == CURLE_FILE_COULDNT_READ_FILE { throw TUFError(.notFound, "\(url) does not exist") }
         guard rc == CURLE_OK else {
             let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            let message = detail.isEmpty ? String(cString: curl_easy_strerror(rc)) : detail
+            let message = detail.isEmpty ? String(cString: wsc_curl_easy_strerror(rc)) : detail
             throw TUFError(.fetchFailed, "cannot fetch \(url): \(message)")
         }
         if url.hasPrefix("file:") { return sink.data }

@@ -41,7 +41,8 @@ import WasmSignatures
         try repo.publish([
             "wsc-trust-bundle.json": try d.bundle(
                 version: 2, publishers: [("alice", d.alice), ("carol", carol)],
-                sigstoreRoot: try KeylessDaemonTests.file("trusted_root.json"), identities: [KeylessDaemonTests.identity],
+                sigstoreRoot: try KeylessDaemonTests.file("trusted_root.json"),
+                identities: [KeylessDaemonTests.identity],
                 tuf: settings)
         ])
         try d.start()
