@@ -16,10 +16,12 @@ extension BundleVerifier {
 
     /// Verifies a module (its file bytes) with whatever evidence `evidence` allows: wasmsig publishers under
     /// `policy`, and keyless signatures by the bundle's identities under its Sigstore trust root. A keyless
-    /// bundle may be embedded (a `sigstore.bundle` section, last) or given detached.
+    /// bundle may be embedded (a `sigstore.bundle` section, last) or given detached. `streamed`: part hashes a
+    /// ``ModulePartsStream`` computed over `moduleBytes` while they arrived (used only where they apply).
     public static func verify(
         moduleBytes: [UInt8], detachedSignature: [UInt8]? = nil, sigstoreBundle: [UInt8]? = nil,
-        trust: SealedTrustBundle, policy: PublisherPolicy, evidence: Evidence, time: TrustedTime
+        trust: SealedTrustBundle, policy: PublisherPolicy, evidence: Evidence, time: TrustedTime,
+        streamed: StreamedParts? = nil
     ) -> TrustVerdict {
         let module: WasmModule
         do {
@@ -37,13 +39,16 @@ extension BundleVerifier {
         if evidence != .keyless {
             // wasmsig hashes do not cover an embedded keyless section (it is added after wasmsig signing).
             var target = module
+            var streamed = streamed
             if keylessSection != nil, let stripped = try? KeylessWasm.detach(from: module).module,
                 let parsed = try? WasmModule(bytes: stripped)
             {
                 target = parsed
+                streamed = nil  // computed over the module with its keyless section
             }
             let verdict = verify(
-                module: target, detachedSignature: detachedSignature, trust: trust, policy: policy, time: time)
+                module: target, detachedSignature: detachedSignature, trust: trust, policy: policy, time: time,
+                streamed: streamed)
             if verdict.valid || evidence == .wasmsig || !hasKeyless { return verdict }
             wasmsigVerdict = verdict
         }

@@ -52,17 +52,19 @@ public struct KeylessSigner: Sendable, Hashable {
 /// and a time in; a verdict out. wasmsig signatures carry no time evidence, so publisher windows are checked at
 /// the trusted time.
 public enum BundleVerifier {
-    /// Verifies `module` (with an optional detached signature).
+    /// Verifies `module` (with an optional detached signature). `streamed`: part hashes computed over these same
+    /// bytes while they arrived (used only if they match the module's layout).
     public static func verify(
         module: WasmModule, detachedSignature: [UInt8]? = nil, trust: SealedTrustBundle, policy: PublisherPolicy,
-        time: TrustedTime
+        time: TrustedTime, streamed: StreamedParts? = nil
     ) -> TrustVerdict {
         let bundle = trust.bundle
         var warnings: [String] = []
         var digest: [UInt8]?
         func refuse(_ reason: String) -> TrustVerdict {
             // The content digest comes from the verification's own hashing when it got that far.
-            let content = digest ?? ModuleParts(module: module).parts.last?.rollingHash
+            let parts = streamed.flatMap { ModuleParts(module: module, streamed: $0) } ?? ModuleParts(module: module)
+            let content = digest ?? parts.parts.last?.rollingHash
             return TrustVerdict(
                 valid: false, signers: [], bundleVersion: trust.version, reason: reason, warnings: warnings,
                 contentDigest: content)
@@ -94,7 +96,7 @@ public enum BundleVerifier {
 
         let verifier: WasmVerifier
         do {
-            verifier = try WasmVerifier(module: module, detachedSignature: detachedSignature)
+            verifier = try WasmVerifier(module: module, detachedSignature: detachedSignature, streamed: streamed)
             digest = verifier.parts.parts.last?.rollingHash
         } catch let error as WasmSignatureError {
             return refuse(error.reason)
@@ -132,6 +134,7 @@ public enum BundleVerifier {
             return refuse("policy \"\(policy.summary)\" not met: \(got)\(detail)")
         }
         return TrustVerdict(
-            valid: true, signers: signers, bundleVersion: trust.version, reason: nil, warnings: warnings)
+            valid: true, signers: signers, bundleVersion: trust.version, reason: nil, warnings: warnings,
+            contentDigest: digest)
     }
 }

@@ -2,6 +2,7 @@ import CWSCSys
 @preconcurrency import Dispatch
 import WSCJSON
 import WSCProtocol
+import WasmSignatures
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -31,12 +32,22 @@ final class Connection: @unchecked Sendable {
     private var pendingCancels = 0
     private(set) var lastActivity: UInt64
     private var partialSince: UInt64?
+    /// Hashing of the frame being received, for an inline verify: it overlaps the transfer.
+    private var headStream: HeadStream = .undecided
+
+    enum HeadStream {
+        case undecided
+        case none
+        case streaming(ModulePartsStream, moduleLength: Int)
+    }
 
     static let highWatermark = 4 << 20
     static let lowWatermark = 1 << 20
     static let readChunk = 64 * 1024
     /// Requests with a body up to this size are handled on the connection's own queue.
     static let inlineWorkLimit = 4 << 20
+    /// Inline modules from this size on are hashed while they arrive; smaller ones come in one or two reads.
+    static let streamingThreshold = 128 * 1024
 
     init(fd: Int32, peer: PeerCredentials, server: Server, maxFrame: Int) {
         self.fd = fd
@@ -100,6 +111,7 @@ final class Connection: @unchecked Sendable {
                 return
             }
             lastActivity = Monotonic.nanoseconds()
+            advanceStream()
             drainFrames()
             if readSuspended || closing { return }
         }
@@ -122,12 +134,49 @@ final class Connection: @unchecked Sendable {
                 return
             }
             guard let frame else { break }
-            dispatch(frame)
+            let stream = headStream
+            headStream = .undecided
+            var streamed: StreamedParts?
+            if case .streaming(let hasher, let moduleLength) = stream, moduleLength <= frame.body.count {
+                streamed = frame.body.withUnsafeBytes {
+                    hasher.finish(UnsafeRawBufferPointer(rebasing: $0[..<moduleLength]))
+                }
+            }
+            dispatch(frame, streamed: streamed)
         }
         partialSince = decoder.pendingByteCount > 0 ? (partialSince ?? Monotonic.nanoseconds()) : nil
     }
 
-    private func dispatch(_ frame: Frame) {
+    /// Feeds the body received so far of the frame being read to its stream, deciding first whether it has one.
+    private func advanceStream() {
+        if case .none = headStream { return }
+        decoder.withFrameInProgress { header, bodyLength, received in
+            if case .undecided = headStream {
+                headStream = Connection.stream(header: header, bodyLength: bodyLength)
+            }
+            if case .streaming(let hasher, _) = headStream { hasher.advance(received) }
+        }
+    }
+
+    /// A stream for an inline verify's module (the body less a detached signature or Sigstore bundle), or none.
+    static func stream(header bytes: UnsafeRawBufferPointer, bodyLength: Int) -> HeadStream {
+        guard bodyLength >= streamingThreshold, let header = try? Frame.decodeHeader(bytes),
+            case .string(Operation.verify.rawValue) = header["op"] ?? .null, header["fd"] != .bool(true)
+        else { return .none }
+        func length(_ key: String) -> Int? {
+            guard let value = header[key] else { return 0 }
+            guard case .integer(let n) = value, n >= 0, n <= bodyLength else { return nil }
+            return Int(n)
+        }
+        guard let signatureLength = length("signatureLength"), let bundleLength = length("sigstoreBundleLength")
+        else { return .none }
+        // A detached Sigstore bundle travels inside the detached-signature tail when there is one.
+        let moduleLength = bodyLength - (signatureLength > 0 ? signatureLength : bundleLength)
+        guard moduleLength >= 0 else { return .none }
+        return .streaming(ModulePartsStream(moduleLength: moduleLength), moduleLength: moduleLength)
+    }
+
+    private func dispatch(_ frame: Frame, streamed: StreamedParts?) {
         var fdToPass: Int32?
         if case .bool(true) = frame.header["fd"] ?? .null, !receivedFDs.isEmpty {
             fdToPass = receivedFDs.removeFirst()
@@ -141,13 +190,13 @@ final class Connection: @unchecked Sendable {
         // Large inline bodies go to the worker pool, so one connection's long hash does not hold up reading
         // and writing on the others.
         if frame.body.count <= Connection.inlineWorkLimit {
-            let response = core.handle(frame, peer: peer, passedFD: passed)
+            let response = core.handle(frame, peer: peer, passedFD: passed, streamed: streamed)
             let bytes = response.encoded()
             queue.async { [self] in complete(bytes) }
             return
         }
         server.workers.submit { [self] in
-            let response = core.handle(frame, peer: peer, passedFD: passed)
+            let response = core.handle(frame, peer: peer, passedFD: passed, streamed: streamed)
             let bytes = response.encoded()
             queue.async { [self] in complete(bytes) }
         }

@@ -68,8 +68,9 @@ final class DaemonCore: Sendable {
 
     // MARK: Requests
 
-    /// Handles one request; never throws: failures become error responses.
-    func handle(_ frame: Frame, peer: PeerCredentials, passedFD: Int32?) -> Frame {
+    /// Handles one request; never throws: failures become error responses. `streamed`: the module's part hashes,
+    /// computed while an inline verify's body arrived.
+    func handle(_ frame: Frame, peer: PeerCredentials, passedFD: Int32?, streamed: StreamedParts? = nil) -> Frame {
         let started = Monotonic.nanoseconds()
         defer { if let passedFD { close(passedFD) } }
         let id = Messages.id(of: frame.header)
@@ -77,7 +78,8 @@ final class DaemonCore: Sendable {
             let (requestID, op) = try Messages.parseRequest(frame.header)
             stats.request(op.rawValue)
             let (result, body) = try dispatch(
-                op, frame: frame, peer: peer, passedFD: passedFD, requestID: requestID, started: started)
+                op, frame: frame, peer: peer, passedFD: passedFD, requestID: requestID, started: started,
+                streamed: streamed)
             return Frame(header: Messages.success(id: requestID, result: result), body: body)
         } catch let error as ProtocolError {
             stats.error(error.code.rawValue)
@@ -105,7 +107,8 @@ final class DaemonCore: Sendable {
     }
 
     func dispatch(
-        _ op: Operation, frame: Frame, peer: PeerCredentials, passedFD: Int32?, requestID: Int64, started: UInt64
+        _ op: Operation, frame: Frame, peer: PeerCredentials, passedFD: Int32?, requestID: Int64, started: UInt64,
+        streamed: StreamedParts? = nil
     )
         throws -> (JSONObject, [UInt8])
     {
@@ -117,7 +120,11 @@ final class DaemonCore: Sendable {
             return (try status(), [])
         case .verify:
             try require(.verify, peer)
-            return (try verify(frame, peer: peer, passedFD: passedFD, requestID: requestID, started: started), [])
+            return (
+                try verify(
+                    frame, peer: peer, passedFD: passedFD, requestID: requestID, started: started, streamed: streamed),
+                []
+            )
         case .sign:
             try require(.sign, peer)
             return try sign(frame, peer: peer, passedFD: passedFD)
@@ -165,7 +172,10 @@ final class DaemonCore: Sendable {
 
     /// The module and optional detached signature of a verify or sign request: inline in the body, or read from
     /// a descriptor passed with SCM_RIGHTS.
-    func moduleBytes(_ frame: Frame, passedFD: Int32?) throws -> (module: [UInt8], signature: [UInt8]?) {
+    /// A module read from a descriptor comes with its part hashes, computed chunk by chunk as it was read.
+    func moduleBytes(_ frame: Frame, passedFD: Int32?) throws -> (
+        module: [UInt8], signature: [UInt8]?, streamed: StreamedParts?
+    ) {
         var signatureLength = 0
         if let value = frame.header["signatureLength"] {
             guard case .integer(let n) = value, n >= 0, n <= ParseLimits.default.maximumSignatureDataSize else {
@@ -182,22 +192,26 @@ final class DaemonCore: Sendable {
                 throw ProtocolError(
                     .badRequest, "\"fd\": true but no descriptor came with the frame (send it with SCM_RIGHTS)")
             }
-            let module = try ModuleReader.read(fd: passedFD, limit: ParseLimits.default.maximumModuleSize)
+            let (module, streamed) = try ModuleReader.read(
+                fd: passedFD, limit: ParseLimits.default.maximumModuleSize)
             guard signatureLength <= frame.body.count else {
                 throw ProtocolError(.badRequest, "signatureLength exceeds the body")
             }
-            return (module, signatureLength > 0 ? Array(frame.body.suffix(signatureLength)) : nil)
+            return (module, signatureLength > 0 ? Array(frame.body.suffix(signatureLength)) : nil, streamed)
         }
         guard signatureLength <= frame.body.count else {
             throw ProtocolError(.badRequest, "signatureLength exceeds the body")
         }
-        if signatureLength == 0 { return (frame.body, nil) }
-        return (Array(frame.body.prefix(frame.body.count - signatureLength)), Array(frame.body.suffix(signatureLength)))
+        if signatureLength == 0 { return (frame.body, nil, nil) }
+        return (
+            Array(frame.body.prefix(frame.body.count - signatureLength)), Array(frame.body.suffix(signatureLength)), nil
+        )
     }
 
-    func verify(_ frame: Frame, peer: PeerCredentials, passedFD: Int32?, requestID: Int64, started: UInt64) throws
-        -> JSONObject
-    {
+    func verify(
+        _ frame: Frame, peer: PeerCredentials, passedFD: Int32?, requestID: Int64, started: UInt64,
+        streamed: StreamedParts? = nil
+    ) throws -> JSONObject {
         var evidence = BundleVerifier.Evidence.any
         if let value = frame.header["kind"] {
             guard case .string(let k) = value, let parsed = BundleVerifier.Evidence(rawValue: k) else {
@@ -217,7 +231,9 @@ final class DaemonCore: Sendable {
             throw ProtocolError(
                 .noTrust, "no trust bundle is installed; install one with `wscctl rotate --bundle FILE`")
         }
-        var (bytes, signature) = try moduleBytes(frame, passedFD: passedFD)
+        var (bytes, signature, readStreamed) = try moduleBytes(frame, passedFD: passedFD)
+        let streamed = streamed ?? readStreamed
+        stats.hashing(streamed == nil ? "afterArrival" : "whileArriving")
         // A detached Sigstore bundle travels at the end of the body, after any detached wasmsig signature.
         var sigstoreBundle: [UInt8]?
         if let value = frame.header["sigstoreBundleLength"] {
@@ -243,7 +259,7 @@ final class DaemonCore: Sendable {
         let verdict = BundleVerifier.verify(
             moduleBytes: bytes, detachedSignature: signature, sigstoreBundle: sigstoreBundle, trust: snapshot,
             policy: policy,
-            evidence: evidence, time: trust.trustedTime())
+            evidence: evidence, time: trust.trustedTime(), streamed: streamed)
         // The verification's own hashing gives the content digest: no second pass over the module.
         let digest = verdict.contentDigest.map(hexString) ?? "-"
         let micros = Double(Monotonic.nanoseconds() - started) / 1000
@@ -308,7 +324,7 @@ final class DaemonCore: Sendable {
         }
         var detached = false
         if case .bool(true) = frame.header["detached"] ?? .null { detached = true }
-        let (bytes, _) = try moduleBytes(frame, passedFD: passedFD)
+        let (bytes, _, _) = try moduleBytes(frame, passedFD: passedFD)
         if sigstoreBundle {
             let bundle = try SigstoreBundleWriter.bundle(artifact: bytes, key: key)
             log.info("signed (Sigstore bundle)", [("PEER_UID", "\(peer.uid)")])
@@ -413,7 +429,7 @@ final class DaemonCore: Sendable {
                     ]))
             ),
             ("requests", try counts(s.requests)), ("verdicts", try counts(s.verdicts)),
-            ("errors", try counts(s.errors)),
+            ("errors", try counts(s.errors)), ("verifyHashing", try counts(s.hashing)),
             ("verifyLatencyMicroseconds", latency),
             ("lastRefresh", try refreshStatus()),
         ])

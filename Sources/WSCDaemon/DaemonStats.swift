@@ -8,6 +8,7 @@ final class DaemonStats: Sendable {
         var requests: [String: Int] = [:]
         var verdicts: [String: Int] = [:]
         var errors: [String: Int] = [:]
+        var hashing: [String: Int] = [:]  // how verifies hashed their module: while it arrived, or after
         var latencies: [Double] = []  // ring of recent verify latencies, microseconds
         var latencyCursor = 0
     }
@@ -24,6 +25,7 @@ final class DaemonStats: Sendable {
     func request(_ op: String) { state.withLock { $0.requests[op, default: 0] += 1 } }
     func verdict(_ kind: String) { state.withLock { $0.verdicts[kind, default: 0] += 1 } }
     func error(_ code: String) { state.withLock { $0.errors[code, default: 0] += 1 } }
+    func hashing(_ how: String) { state.withLock { $0.hashing[how, default: 0] += 1 } }
 
     func latency(microseconds: Double) {
         state.withLock { s in

@@ -1,12 +1,16 @@
 import WSCProtocol
+import WasmSignatures
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #endif
 
-/// Reads a module from a descriptor passed by a client: a regular file, bounded, read once into one buffer.
+/// Reads a module from a descriptor passed by a client: a regular file, bounded, read once into one buffer, in
+/// chunks that are hashed as they land (while still in cache).
 enum ModuleReader {
-    static func read(fd: Int32, limit: Int) throws -> [UInt8] {
+    static let chunk = 256 * 1024
+
+    static func read(fd: Int32, limit: Int) throws -> (bytes: [UInt8], streamed: StreamedParts?) {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw ProtocolError(.badModule, "the passed descriptor cannot be examined") }
         guard st.st_mode & S_IFMT == S_IFREG else {
@@ -17,23 +21,27 @@ enum ModuleReader {
             throw ProtocolError(.badModule, "the module is \(size) bytes, above the limit of \(limit)")
         }
         var failed = false
+        var streamed: StreamedParts?
+        let stream = ModulePartsStream(moduleLength: size)
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             var done = 0
             while done < size {
-                let n = pread(fd, buffer.baseAddress! + done, size - done, off_t(done))
+                let n = pread(fd, buffer.baseAddress! + done, min(chunk, size - done), off_t(done))
                 if n < 0, errno == EINTR { continue }
                 if n <= 0 {
                     failed = n < 0
                     break
                 }
                 done += n
+                stream.advance(UnsafeRawBufferPointer(start: buffer.baseAddress, count: done))
             }
             initialized = done
+            if done == size { streamed = stream.finish(UnsafeRawBufferPointer(start: buffer.baseAddress, count: size)) }
         }
         guard !failed else {
             throw ProtocolError(.badModule, "reading the passed descriptor failed: \(String(cString: strerror(errno)))")
         }
         guard bytes.count == size else { throw ProtocolError(.badModule, "the passed file shrank while it was read") }
-        return bytes
+        return (bytes, streamed)
     }
 }

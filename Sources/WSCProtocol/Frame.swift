@@ -67,16 +67,20 @@ public struct Frame: Sendable {
         guard headerLength <= content.count - 4 else {
             throw ProtocolError(.badFrame, "the header length \(headerLength) runs past the end of the frame")
         }
+        let header = try decodeHeader(UnsafeRawBufferPointer(rebasing: content[4..<4 + headerLength]))
+        return Frame(header: header, body: Array(UnsafeRawBufferPointer(rebasing: content[(4 + headerLength)...])))
+    }
+
+    /// Parses a header's bytes (at most ``maximumHeaderLength``) as a JSON object.
+    public static func decodeHeader(_ bytes: UnsafeRawBufferPointer) throws -> JSONObject {
         var limits = JSONLimits()
         limits.maximumBytes = maximumHeaderLength
         limits.maximumDepth = 8
-        let header: JSONObject
         do {
-            header = try JSONParser.parse(Array(content[4..<4 + headerLength]), limits: limits).asObject("header")
+            return try JSONParser.parse(Array(bytes), limits: limits).asObject("header")
         } catch let error as JSONError {
             throw ProtocolError(.badFrame, "the header is not a JSON object: \(error.reason)")
         }
-        return Frame(header: header, body: Array(UnsafeRawBufferPointer(rebasing: content[(4 + headerLength)...])))
     }
 }
 
@@ -146,6 +150,27 @@ public final class FrameDecoder {
         let n = read(UnsafeMutableRawBufferPointer(start: storage + end, count: capacity - end))
         if n > 0 { end += n }
         return n
+    }
+
+    /// Calls `body` with the frame being received once its header has fully arrived: the header bytes, the body's
+    /// announced length, and the body bytes received so far (the pointers are valid only during the call).
+    /// Returns `nil` without calling `body` while the header is incomplete or the length is not acceptable.
+    public func withFrameInProgress<R>(
+        _ body: (_ header: UnsafeRawBufferPointer, _ bodyLength: Int, _ receivedBody: UnsafeRawBufferPointer) -> R
+    ) -> R? {
+        let available = end - start
+        guard available >= 8 else { return nil }
+        let base = UnsafeRawBufferPointer(start: storage + start, count: available)
+        let length = Int(Frame.readU32(base, at: 0))
+        let headerLength = Int(Frame.readU32(base, at: 4))
+        guard length <= maximumFrameLength, headerLength <= Frame.maximumHeaderLength, 4 + headerLength <= length,
+            available >= 8 + headerLength
+        else { return nil }
+        let bodyStart = 8 + headerLength
+        let received = min(available, 4 + length) - bodyStart
+        return body(
+            UnsafeRawBufferPointer(rebasing: base[8..<bodyStart]), length - 4 - headerLength,
+            UnsafeRawBufferPointer(rebasing: base[bodyStart..<bodyStart + received]))
     }
 
     /// The next complete frame, `nil` if more bytes are needed; throws when a length is over the limit or a frame

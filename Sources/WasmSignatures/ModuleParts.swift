@@ -19,6 +19,8 @@ public struct ModuleParts: Sendable {
     /// The rolling hashes, one per part: what a signer signs.
     public var hashes: [[UInt8]] { parts.map(\.rollingHash) }
 
+    init(parts: [Part]) { self.parts = parts }
+
     /// Hashes the module once, streaming over its bytes (no copy).
     public init(module: WasmModule) {
         let hasher = StreamingHasher(.sha256)

@@ -12,10 +12,15 @@ public struct WasmVerifier: Sendable {
     /// The module's parts and their hashes.
     public let parts: ModuleParts
 
-    /// Prepares verification of `module`, with its embedded signature or a detached one.
+    /// Prepares verification of `module`, with its embedded signature or a detached one. `streamed`, hashes a
+    /// ``ModulePartsStream`` computed over these same bytes as they arrived, saves hashing them again (it is used
+    /// only if its layout matches the module's).
     /// - Throws: ``WasmSignatureError`` with `.noSignatures` when there is none, `.ambiguousSignature` when both
     ///   are present, or a parse error for malformed signature data.
-    public init(module: WasmModule, detachedSignature: [UInt8]? = nil, limits: ParseLimits = .default) throws {
+    public init(
+        module: WasmModule, detachedSignature: [UInt8]? = nil, limits: ParseLimits = .default,
+        streamed: StreamedParts? = nil
+    ) throws {
         let embedded = try module.signatureSection()
         if let detachedSignature {
             guard embedded == nil else {
@@ -31,7 +36,7 @@ public struct WasmVerifier: Sendable {
             throw WasmSignatureError(
                 .noSignatures, "the module has no signature section (and no detached signature was given)")
         }
-        parts = ModuleParts(module: module)
+        parts = streamed.flatMap { ModuleParts(module: module, streamed: $0) } ?? ModuleParts(module: module)
     }
 
     /// Which records carry a valid signature by `key`, and why other entries were passed over.

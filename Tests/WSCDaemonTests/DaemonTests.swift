@@ -69,6 +69,50 @@ import WasmSignatures
         #expect(detached.result.valid)
     }
 
+    /// Large inline modules are hashed while they arrive: the verdicts and the content digest must be those of
+    /// hashing the whole module, for embedded and detached signatures, and a changed byte must still be caught.
+    @Test func largeInlineModulesHashedWhileArrivingGetTheSameVerdicts() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        let c = try d.client()
+        let module = try d.signed(by: d.alice, padding: 3 << 20)
+        let expected = ModuleParts(module: try WasmModule(bytes: module)).parts.last!.rollingHash
+        let hex = expected.map { String(format: "%02x", $0) }.joined()
+        let ok = try c.call(.verify, body: module).result
+        #expect(ok.valid)
+        #expect(ok["contentSha256"] == .string(hex))
+        var tampered = module
+        tampered[tampered.count - 10] ^= 0x01
+        let bad = try c.call(.verify, body: tampered).result
+        #expect(!bad.valid)
+        #expect(bad["contentSha256"] != .string(hex))
+
+        var padded = DaemonHarness.unsigned
+        padded += [0x00, 0x84, 0x80, 0x10, 0x03] + Array("pad".utf8) + [UInt8](repeating: 7, count: 0x40000)
+        let out = try WasmSigner.sign(module: WasmModule(bytes: padded), key: d.bob, detached: true)
+        let detached = try c.call(
+            .verify, [("signatureLength", .integer(Int64(out.signatureData.count)))], body: padded + out.signatureData
+        ).result
+        #expect(detached.valid)
+        #expect(detached.signers == ["bob"])
+        // The same bytes as a descriptor give the same digest.
+        let path = d.directory + "/big.wasm"
+        try Data(module).write(to: URL(fileURLWithPath: path))
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        let viaFD = try c.call(.verify, [("fd", .bool(true))], passing: fd).result
+        #expect(viaFD.valid)
+        #expect(viaFD["contentSha256"] == .string(hex))
+        // All four were hashed while they arrived (three inline streams, one descriptor read in chunks).
+        let status = try c.call(.status).result
+        guard case .object(let hashing) = status["verifyHashing"] ?? .null else {
+            Issue.record("no verifyHashing in status")
+            return
+        }
+        #expect(hashing["whileArriving"] == .integer(4))
+        #expect(hashing["afterArrival"] == nil)
+    }
+
     @Test func thirtyTwoPipelinedClientsGetCorrectVerdicts() throws {
         let d = try DaemonHarness()
         defer { d.cleanUp() }

@@ -118,6 +118,12 @@ let daemon = try startDaemon(configPath: dir + "/a.toml")
 try waitReady(dir + "/a.sock")
 let client = try WSCClient(socketPath: dir + "/a.sock")
 
+func cpuSeconds(_ pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return 0 }
+    let fields = stat.split(separator: ")").last!.split(separator: " ")
+    return (Double(fields[11])! + Double(fields[12])!) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
 func roundTrips(seconds: Double, _ body: () throws -> Void) rethrows -> [Double] {
     for _ in 0..<20 { try body() }
     var samples: [Double] = []
@@ -130,11 +136,16 @@ func roundTrips(seconds: Double, _ body: () throws -> Void) rethrows -> [Double]
     return samples
 }
 
+let cpuBeforeInline = cpuSeconds(daemon.processIdentifier)
 let inline = try roundTrips(seconds: 3) {
     let r = try client.call(.verify, body: m1).result
     precondition(r["valid"] == .bool(true))
 }
 out("rt_inline_1mib_us", String(format: "%.1f", median(inline) * 1e6))
+let cpuBeforeFD = cpuSeconds(daemon.processIdentifier)
+out(
+    "rt_inline_daemon_cpu_us", String(format: "%.0f", (cpuBeforeFD - cpuBeforeInline) / Double(inline.count + 20) * 1e6)
+)
 let viaFD = try roundTrips(seconds: 3) {
     let fd = open(dir + "/m1.wasm", O_RDONLY)
     defer { close(fd) }
@@ -142,6 +153,9 @@ let viaFD = try roundTrips(seconds: 3) {
     precondition(r["valid"] == .bool(true))
 }
 out("rt_fd_1mib_us", String(format: "%.1f", median(viaFD) * 1e6))
+out(
+    "rt_fd_daemon_cpu_us",
+    String(format: "%.0f", (cpuSeconds(daemon.processIdentifier) - cpuBeforeFD) / Double(viaFD.count + 20) * 1e6))
 // The daemon's own view: time from taking the request to the verdict (p50 of its recent verifies).
 if case .object(let latency) = (try client.call(.status).result["verifyLatencyMicroseconds"] ?? .null),
     case .integer(let p50) = latency["p50"] ?? .null
@@ -150,11 +164,6 @@ if case .object(let latency) = (try client.call(.status).result["verifyLatencyMi
 }
 
 // 2. Throughput: 16 clients, 64 KiB modules, 3 s.
-func cpuSeconds(_ pid: Int32) -> Double {
-    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return 0 }
-    let fields = stat.split(separator: ")").last!.split(separator: " ")
-    return (Double(fields[11])! + Double(fields[12])!) / Double(sysconf(Int32(_SC_CLK_TCK)))
-}
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
@@ -187,6 +196,8 @@ if let status = try? String(contentsOfFile: "/proc/\(daemon.processIdentifier)/s
 }
 daemon.terminate()
 daemon.waitUntilExit()
+// For profiling the request path: stop before the start-up measurements.
+if ProcessInfo.processInfo.environment["WSCD_BENCH_QUICK"] != nil { exit(0) }
 
 // 4. Ready time with a ~1 MiB bundle, from exec to READY=1 on NOTIFY_SOCKET.
 let big = try bundle(version: 1, publishers: 4000)
