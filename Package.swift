@@ -32,7 +32,7 @@ let package = Package(
 
         // The only Swift module that imports OpenSSL.
         .target(name: "WSCCrypto", dependencies: ["COpenSSL"]),
-        // Platform glue: the systemd notify protocol, socket activation, the watchdog and journald.
+        // Platform glue: the systemd notify protocol, socket activation, the watchdog, journald, and atomic files.
         .target(name: "WSCPlatform", dependencies: ["CSystemd"]),
         .target(name: "WasmSignatures", dependencies: ["WSCCrypto"]),
         // Strict JSON reader, OLPC canonical JSON and a plain writer; pure Swift, no Foundation.
@@ -43,9 +43,10 @@ let package = Package(
         // `sigstore.bundle` section; joins Sigstore and WasmSignatures without either knowing the other.
         .target(name: "KeylessWasm", dependencies: ["Sigstore", "WasmSignatures", "WSCCrypto"]),
         .target(
-            name: "TrustStore", dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore", "KeylessWasm"]),
+            name: "TrustStore",
+            dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore", "KeylessWasm", "WSCPlatform"]),
         // TUF 1.0 client (spec section 5): metadata model, trusted set, updater, libcurl and directory fetchers.
-        .target(name: "TUF", dependencies: ["WSCCrypto", "WSCJSON", "CCurl", "CWSCCurl"]),
+        .target(name: "TUF", dependencies: ["WSCCrypto", "WSCJSON", "WSCPlatform", "CCurl", "CWSCCurl"]),
         // GNU-only socket calls (accept4, SO_PEERCRED, SCM_RIGHTS) that Swift's Glibc module hides.
         .target(name: "CWSCSys", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "WSCProtocol", dependencies: ["WSCJSON"]),
@@ -63,7 +64,7 @@ let package = Package(
             name: "wscctl",
             dependencies: [
                 "WSCCrypto", "WasmSignatures", "TrustStore", "WSCJSON", "WSCClient", "WSCProtocol", "Sigstore",
-                "KeylessWasm", "TUF",
+                "KeylessWasm", "TUF", "WSCPlatform",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

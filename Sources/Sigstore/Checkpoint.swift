@@ -81,7 +81,7 @@ struct Checkpoint {
         guard !candidates.isEmpty else {
             throw SigstoreError(
                 .checkpointInvalid,
-                "the checkpoint has no signature by the log \"\(name)\" with key hint \(Bytes.hex(hint))")
+                "the checkpoint has no signature by the log \"\(name)\" with key hint \(Hex.encode(hint))")
         }
         for line in candidates
         where (try? key.verify(signature: line.signature, message: signedText, scheme: scheme)) == true {

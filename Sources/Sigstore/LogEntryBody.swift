@@ -77,8 +77,8 @@ enum LogEntryBody {
         let hash = try reader.object(data.optional("hash"), "spec.data.hash")
         let algorithm = try reader.string(hash.optional("algorithm"), "spec.data.hash.algorithm")
         let value = try reader.string(hash.optional("value"), "spec.data.hash.value")
-        guard algorithm == "sha256", Bytes.fromHex(value) == digest else {
-            throw fail("the logged digest \(algorithm):\(value) is not the artifact's sha256:\(Bytes.hex(digest))")
+        guard algorithm == "sha256", Hex.decode(value, acceptingUppercase: true) == digest else {
+            throw fail("the logged digest \(algorithm):\(value) is not the artifact's sha256:\(Hex.encode(digest))")
         }
         let signatureObject = try reader.object(spec.optional("signature"), "spec.signature")
         guard try reader.base64(signatureObject.optional("content"), "spec.signature.content") == signature else {
@@ -138,7 +138,7 @@ enum LogEntryBody {
         let payloadHash = try reader.object(spec.optional("payloadHash"), "spec.payloadHash")
         let algorithm = try reader.string(payloadHash.optional("algorithm"), "spec.payloadHash.algorithm")
         let value = try reader.string(payloadHash.optional("value"), "spec.payloadHash.value")
-        guard algorithm == "sha256", Bytes.fromHex(value) == Digest.sha256(payload) else {
+        guard algorithm == "sha256", Hex.decode(value, acceptingUppercase: true) == Digest.sha256(payload) else {
             throw fail("the logged payload hash is not the SHA-256 of the envelope payload")
         }
         let signatures = try reader.array(spec.optional("signatures"), "spec.signatures")
@@ -158,7 +158,7 @@ enum LogEntryBody {
         let payloadHash = try reader.object(content.optional("payloadHash"), "spec.content.payloadHash")
         let algorithm = try reader.string(payloadHash.optional("algorithm"), "payloadHash.algorithm")
         let value = try reader.string(payloadHash.optional("value"), "payloadHash.value")
-        guard algorithm == "sha256", Bytes.fromHex(value) == Digest.sha256(payload) else {
+        guard algorithm == "sha256", Hex.decode(value, acceptingUppercase: true) == Digest.sha256(payload) else {
             throw fail("the logged payload hash is not the SHA-256 of the envelope payload")
         }
         let envelope = try reader.object(content.optional("envelope"), "spec.content.envelope")

@@ -1,4 +1,5 @@
 import WSCCrypto
+import WSCJSON
 
 extension SigstoreVerifier {
     /// Validates `leaf` to a trusted Fulcio CA at every time in `times` (and the CA's `validFor` then);
@@ -60,7 +61,7 @@ extension SigstoreVerifier {
         var reasons: [String] = []
         for sct in scts {
             guard let log = trustedRoot.ctlogs.first(where: { $0.keyID == sct.logID }), let key = log.key else {
-                reasons.append("SCT from unknown CT log \(Bytes.hex(sct.logID))")
+                reasons.append("SCT from unknown CT log \(Hex.encode(sct.logID))")
                 continue
             }
             guard sct.hashAlgorithm == 4 else {

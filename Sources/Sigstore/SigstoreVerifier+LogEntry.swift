@@ -11,7 +11,7 @@ extension SigstoreVerifier {
         guard let log = trustedRoot.tlog(keyID: entry.logID) else {
             throw SigstoreError(
                 .untrustedLog,
-                "the log entry's log id \(Bytes.hex(entry.logID)) names no transparency log in the trusted root")
+                "the log entry's log id \(Hex.encode(entry.logID)) names no transparency log in the trusted root")
         }
         guard let key = log.key, let scheme = log.scheme else {
             throw SigstoreError(
@@ -71,7 +71,7 @@ extension SigstoreVerifier {
                 .object(
                     try JSONObject([
                         ("body", .string(Base64.encode(entry.body))), ("integratedTime", .integer(time)),
-                        ("logID", .string(Bytes.hex(entry.logID))), ("logIndex", .integer(entry.logIndex)),
+                        ("logID", .string(Hex.encode(entry.logID))), ("logIndex", .integer(entry.logIndex)),
                     ])))
         } catch {
             throw SigstoreError(.setInvalid, "cannot encode the signed entry timestamp payload")

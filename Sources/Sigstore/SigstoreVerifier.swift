@@ -180,7 +180,7 @@ public struct SigstoreVerifier: Sendable {
         } catch let error as JSONError {
             throw SigstoreError(.malformedBundle, "the in-toto statement is not a JSON object: \(error.reason)")
         }
-        let wanted = Bytes.hex(digest)
+        let wanted = Hex.encode(digest)
         for subject in try reader.array(statement.optional("subject"), "statement.subject") {
             guard case .object(let object) = subject, case .object(let digests)? = object.optional("digest"),
                 case .string(let value)? = digests.optional("sha256")

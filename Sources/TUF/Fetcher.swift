@@ -1,5 +1,6 @@
 internal import CCurl
 internal import CWSCCurl
+import WSCCrypto
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -61,7 +62,8 @@ public struct FileFetcher: Fetcher {
         var i = 0
         while i < bytes.count {
             if bytes[i] == UInt8(ascii: "%") {
-                guard i + 2 < bytes.count, let v = Hex.decode(String(decoding: bytes[i + 1...i + 2], as: UTF8.self))
+                guard i + 2 < bytes.count,
+                    let v = Hex.decode(String(decoding: bytes[i + 1...i + 2], as: UTF8.self), acceptingUppercase: true)
                 else { throw TUFError(.fetchFailed, "\(text) has an invalid percent escape") }
                 guard v[0] != 0, v[0] != UInt8(ascii: "/") else {
                     throw TUFError(.fetchFailed, "\(text) escapes a NUL or a slash")

@@ -37,7 +37,8 @@ struct TUFKey: Sendable {
     static func decode(keyType: String, scheme: String, material: String) -> (PublicKey?, SignatureScheme?) {
         switch (keyType, scheme) {
         case ("ed25519", "ed25519"):
-            guard let raw = Hex.decode(material), let key = try? PublicKey(ed25519Raw: raw) else { return (nil, nil) }
+            guard let raw = Hex.decode(material, acceptingUppercase: true), let key = try? PublicKey(ed25519Raw: raw)
+            else { return (nil, nil) }
             return (key, .ed25519)
         case ("ecdsa", "ecdsa-sha2-nistp256"), ("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256"):
             guard let key = ecdsaKey(material, .ecdsaP256) else { return (nil, nil) }
@@ -59,7 +60,7 @@ struct TUFKey: Sendable {
         let key: PublicKey?
         if material.hasPrefix("-----BEGIN") {
             key = try? PublicKey(pem: material)
-        } else if let point = Hex.decode(material) {
+        } else if let point = Hex.decode(material, acceptingUppercase: true) {
             key = try? PublicKey(ecPoint: point, type: type)
         } else {
             key = nil
@@ -105,41 +106,5 @@ struct RoleKeys: Sendable, Equatable {
     static func == (lhs: RoleKeys, rhs: RoleKeys) -> Bool {
         guard lhs.threshold == rhs.threshold, Set(lhs.keyIDs) == Set(rhs.keyIDs) else { return false }
         return lhs.keyIDs.allSatisfy { lhs.keys[$0]?.canonical == rhs.keys[$0]?.canonical }
-    }
-}
-
-/// Lowercase hexadecimal.
-enum Hex {
-    static func encode(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(bytes.count * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func decode(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 0x30...0x39: c - 0x30
-            case 0x61...0x66: c - 0x61 + 10
-            case 0x41...0x46: c - 0x41 + 10
-            default: nil
-            }
-        }
-        var out = [UInt8]()
-        out.reserveCapacity(chars.count / 2)
-        var i = 0
-        while i < chars.count {
-            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
-            out.append(hi << 4 | lo)
-            i += 2
-        }
-        return out
     }
 }

@@ -28,7 +28,7 @@ struct Envelope: Sendable {
                 guard seen.insert(keyID).inserted else {
                     throw TUFError(.badSignatures, "\(name) has two signatures with keyid \(keyID)")
                 }
-                signatures.append((keyID, Hex.decode(sig)))
+                signatures.append((keyID, Hex.decode(sig, acceptingUppercase: true)))
             }
             self.signatures = signatures
             canonical = try CanonicalJSON.encode(.object(signed))

@@ -1,3 +1,6 @@
+import WSCJSON
+import WSCPlatform
+
 #if canImport(Glibc)
     @preconcurrency import Glibc
 #elseif canImport(Darwin)
@@ -83,7 +86,7 @@ public final class TUFClient {
         if mkdir(metadataDirectory, 0o755) != 0, errno != EEXIST {
             throw TUFError(.io, "cannot create \(metadataDirectory): \(String(cString: strerror(errno)))")
         }
-        try AtomicFile.write(metadataDirectory + "/root.json", trustedRoot)
+        try TUFError.mappingFileErrors { try AtomicFile.write(metadataDirectory + "/root.json", trustedRoot) }
     }
 
     /// Loads the trusted metadata from `metadataDirectory` (at least `root.json`, see
@@ -95,7 +98,10 @@ public final class TUFClient {
         self.metadataBaseURL = metadataBaseURL.hasSuffix("/") ? metadataBaseURL : metadataBaseURL + "/"
         self.fetcher = fetcher
         self.limits = limits
-        guard let rootBytes = try AtomicFile.read(metadataDirectory + "/root.json", limit: limits.maximumRootLength)
+        guard
+            let rootBytes = try TUFError.mappingFileErrors({
+                try AtomicFile.read(metadataDirectory + "/root.json", limit: limits.maximumRootLength)
+            })
         else {
             throw TUFError(.notFound, "\(metadataDirectory)/root.json does not exist; run `wscctl tuf init` first")
         }
@@ -180,8 +186,8 @@ public final class TUFClient {
         guard root.expires > now else {
             throw TUFError(
                 .expired,
-                "root version \(root.version) expired at \(TUFTime.format(root.expires)) (update time "
-                    + "\(TUFTime.format(now))); the repository must publish a newer root")
+                "root version \(root.version) expired at \(RFC3339.format(root.expires)) (update time "
+                    + "\(RFC3339.format(now))); the repository must publish a newer root")
         }
     }
 
@@ -216,7 +222,7 @@ public final class TUFClient {
         guard current.envelope.expires > now else {
             throw TUFError(
                 .expired,
-                "timestamp.json version \(current.version) expired at \(TUFTime.format(current.envelope.expires))"
+                "timestamp.json version \(current.version) expired at \(RFC3339.format(current.envelope.expires))"
                     + " (freeze attack or a stale mirror)")
         }
         if current.envelope.bytes != timestamp?.envelope.bytes {
@@ -249,7 +255,7 @@ public final class TUFClient {
             }
         }
         guard new.envelope.expires > now else {
-            throw TUFError(.expired, "\(name) expired at \(TUFTime.format(new.envelope.expires))")
+            throw TUFError(.expired, "\(name) expired at \(RFC3339.format(new.envelope.expires))")
         }
         try persist("snapshot.json", bytes)
         snapshot = new
@@ -289,7 +295,7 @@ public final class TUFClient {
             throw TUFError(.mixAndMatch, "\(name) holds version \(new.version); the snapshot names \(meta.version)")
         }
         guard new.envelope.expires > now else {
-            throw TUFError(.expired, "\(name) expired at \(TUFTime.format(new.envelope.expires))")
+            throw TUFError(.expired, "\(name) expired at \(RFC3339.format(new.envelope.expires))")
         }
         try persist("\(encoded).json", bytes)
         roles[role] = (new, keys)
@@ -353,7 +359,7 @@ public final class TUFClient {
         if mkdir(directory, 0o755) != 0, errno != EEXIST {
             throw TUFError(.io, "cannot create \(directory): \(String(cString: strerror(errno)))")
         }
-        try AtomicFile.write(local, bytes)
+        try TUFError.mappingFileErrors { try AtomicFile.write(local, bytes) }
         statistics.filesWritten += 1
         return local
     }
@@ -372,7 +378,7 @@ public final class TUFClient {
     }
 
     func persist(_ file: String, _ bytes: [UInt8]) throws {
-        try AtomicFile.write("\(metadataDirectory)/\(file)", bytes)
+        try TUFError.mappingFileErrors { try AtomicFile.write("\(metadataDirectory)/\(file)", bytes) }
         statistics.filesWritten += 1
     }
 
@@ -380,7 +386,7 @@ public final class TUFClient {
         let path = "\(metadataDirectory)/\(file)"
         if unlink(path) == 0 {
             statistics.filesWritten += 1
-            try AtomicFile.syncDirectory(metadataDirectory)
+            try TUFError.mappingFileErrors { try AtomicFile.syncDirectory(metadataDirectory) }
         } else if errno != ENOENT {
             throw TUFError(.io, "cannot remove \(path): \(String(cString: strerror(errno)))")
         }

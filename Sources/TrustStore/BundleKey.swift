@@ -14,7 +14,7 @@ public struct BundleKey: Sendable, Hashable {
                 .invalidKeyMaterial, "bundle keys must be Ed25519 or ECDSA P-256; this one is \(publicKey.type)")
         }
         self.publicKey = publicKey
-        self.keyID = hexString(Digest.sha256(publicKey.spkiDER))
+        self.keyID = Hex.encode(Digest.sha256(publicKey.spkiDER))
     }
 
     /// Whether `signature` is this key's signature over `message` (Ed25519, or ECDSA P-256 SHA-256 in DER).
@@ -58,35 +58,4 @@ public struct KeyThreshold: Sendable, Hashable {
             }
         }
     }
-}
-
-func hexString<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for b in bytes {
-        out.append(digits[Int(b >> 4)])
-        out.append(digits[Int(b & 0xF)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}
-
-func parseHex(_ text: String) -> [UInt8]? {
-    let chars = Array(text.utf8)
-    guard chars.count % 2 == 0 else { return nil }
-    var out: [UInt8] = []
-    out.reserveCapacity(chars.count / 2)
-    func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x61...0x66: c - 0x61 + 10
-        default: nil
-        }
-    }
-    var i = 0
-    while i < chars.count {
-        guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
-        out.append(hi << 4 | lo)
-        i += 2
-    }
-    return out
 }

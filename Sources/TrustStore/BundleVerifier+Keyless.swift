@@ -92,10 +92,10 @@ extension BundleVerifier {
                 let verdict = try verifier.verify(
                     module: moduleBytes, bundle: source, policy: VerificationPolicy(signer: signer))
                 if let leaf = verdict.sigstore.leafCertificateSHA256,
-                    bundle.revocations.certificateSHA256.contains(hexString(leaf))
+                    bundle.revocations.certificateSHA256.contains(Hex.encode(leaf))
                 {
                     return refuse(
-                        "the signing certificate \(hexString(leaf)) is revoked by trust bundle version \(trust.version)"
+                        "the signing certificate \(Hex.encode(leaf)) is revoked by trust bundle version \(trust.version)"
                     )
                 }
                 let who = KeylessSigner(

@@ -1,4 +1,5 @@
 import WSCCrypto
+import WSCJSON
 import WasmSignatures
 
 /// The answer to "was this module signed by someone this node trusts, under the trust it holds now?".

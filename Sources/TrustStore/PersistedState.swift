@@ -24,7 +24,7 @@ public struct PersistedState: Sendable, Hashable {
         try! JSONObject([
             ("format", .integer(PersistedState.format)),
             ("counter", .integer(Int64(clamping: counter))),
-            ("bundleDigest", .string(hexString(bundleDigest))),
+            ("bundleDigest", .string(Hex.encode(bundleDigest))),
             ("timeFloor", .integer(timeFloor)),
         ])
     }
@@ -35,7 +35,7 @@ public struct PersistedState: Sendable, Hashable {
         guard let sealKey else { return (try! CanonicalJSON.encode(.object(content))) + [0x0A] }
         let mac = PersistedState.mac(content, key: sealKey)
         var members = content.members.map { ($0.key, $0.value) }
-        members.append(("mac", .string(hexString(mac))))
+        members.append(("mac", .string(Hex.encode(mac))))
         return (try! CanonicalJSON.encode(.object(try! JSONObject(members)))) + [0x0A]
     }
 
@@ -71,7 +71,7 @@ public struct PersistedState: Sendable, Hashable {
             let counter = try object.require("counter", "state").asInteger("state.counter")
             let digestHex = try object.require("bundleDigest", "state").asString("state.bundleDigest")
             let floor = try object.require("timeFloor", "state").asInteger("state.timeFloor")
-            guard counter >= 1, let digest = parseHex(digestHex), digest.count == 32 else {
+            guard counter >= 1, let digest = Hex.decode(digestHex), digest.count == 32 else {
                 throw TrustStoreError(.stateUnreadable, "the state file \(path) holds invalid values. \(recover)")
             }
             let state = PersistedState(counter: UInt64(counter), bundleDigest: digest, timeFloor: floor)
@@ -91,7 +91,7 @@ public struct PersistedState: Sendable, Hashable {
                 )
             case (.some(let key), .some(let text)):
                 let expected = mac(state.contentObject(), key: key)
-                guard let given = parseHex(text), constantTimeEquals(given, expected) else {
+                guard let given = Hex.decode(text), constantTimeEquals(given, expected) else {
                     throw TrustStoreError(
                         .stateTampered,
                         "the state file \(path) fails its MAC: it was modified, or the seal key changed. \(recover)")

@@ -1,4 +1,5 @@
 import WSCCrypto
+import WSCJSON
 
 /// The one check every path that installs trust goes through (start-up, rotate, refresh).
 public enum SealCheck {

@@ -24,7 +24,7 @@ public final class SealedTrustBundle: Sendable {
     public var version: UInt64 { bundle.version }
 
     /// ``digest`` as lowercase hex.
-    public var digestHex: String { hexString(digest) }
+    public var digestHex: String { Hex.encode(digest) }
 }
 
 /// Where a time falls in a bundle's validity window.

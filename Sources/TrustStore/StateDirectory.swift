@@ -1,4 +1,5 @@
 import WSCCrypto
+import WSCPlatform
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -31,7 +32,7 @@ public final class StateDirectory: @unchecked Sendable {
         var st = stat()
         if stat(path, &st) != 0 {
             guard errno == ENOENT, mkdir(path, 0o700) == 0 else {
-                throw AtomicFile.ioError("cannot create the state directory \(path)")
+                throw TrustStoreError(FileError.io("cannot create the state directory \(path)"))
             }
         } else {
             guard st.st_mode & S_IFMT == S_IFDIR else { throw TrustStoreError(.io, "\(path) is not a directory") }
@@ -48,11 +49,11 @@ public final class StateDirectory: @unchecked Sendable {
     /// Loads the committed state and the active envelope, finishing or discarding an interrupted install.
     /// Returns `nil` when nothing was ever installed.
     public func load() throws -> (state: PersistedState, envelope: [UInt8])? {
-        let stateBytes = try AtomicFile.read(statePath, limit: StateDirectory.maximumStateSize)
-        let pending = try AtomicFile.read(pendingPath, limit: SealCheck.maximumEnvelopeSize)
+        let stateBytes = try read(statePath, limit: StateDirectory.maximumStateSize)
+        let pending = try read(pendingPath, limit: SealCheck.maximumEnvelopeSize)
         guard let stateBytes else {
             if pending != nil { try remove(pendingPath) }  // an install that never reached its commit point
-            if try AtomicFile.read(bundlePath, limit: SealCheck.maximumEnvelopeSize) != nil {
+            if try read(bundlePath, limit: SealCheck.maximumEnvelopeSize) != nil {
                 throw TrustStoreError(
                     .stateTampered,
                     "\(bundlePath) exists but \(statePath) does not: the anti-rollback state was deleted. If this node's disk is trusted, move \(bundlePath) away and install a bundle signed by the pinned keys."
@@ -65,14 +66,14 @@ public final class StateDirectory: @unchecked Sendable {
             if constantTimeEquals(Digest.sha256(pending), state.bundleDigest) {
                 // The install committed its state but crashed before the rename: finish it.
                 guard rename(pendingPath, bundlePath) == 0 else {
-                    throw AtomicFile.ioError("cannot finish the install")
+                    throw TrustStoreError(FileError.io("cannot finish the install"))
                 }
-                try AtomicFile.syncDirectory(path)
+                try syncDirectory()
             } else {
                 try remove(pendingPath)
             }
         }
-        guard let envelope = try AtomicFile.read(bundlePath, limit: SealCheck.maximumEnvelopeSize) else {
+        guard let envelope = try read(bundlePath, limit: SealCheck.maximumEnvelopeSize) else {
             throw TrustStoreError(
                 .stateTampered, "\(statePath) records bundle version \(state.counter) but \(bundlePath) is missing")
         }
@@ -96,19 +97,34 @@ public final class StateDirectory: @unchecked Sendable {
     /// Installs `envelope` as the active bundle with `state`: pending file, then the state file (the commit
     /// point), then the rename into place.
     public func commit(envelope: [UInt8], state: PersistedState) throws {
-        try AtomicFile.write(pendingPath, envelope, mode: 0o600)
+        try write(pendingPath, envelope)
         try afterStep?("pending written")
-        try AtomicFile.write(statePath, state.encoded(sealKey: sealKey), mode: 0o600)
+        try write(statePath, state.encoded(sealKey: sealKey))
         try afterStep?("state written")
         guard rename(pendingPath, bundlePath) == 0 else {
-            throw AtomicFile.ioError("cannot move the new bundle into place")
+            throw TrustStoreError(FileError.io("cannot move the new bundle into place"))
         }
         try afterStep?("bundle renamed")
-        try AtomicFile.syncDirectory(path)
+        try syncDirectory()
     }
 
     private func remove(_ file: String) throws {
-        guard unlink(file) == 0 || errno == ENOENT else { throw AtomicFile.ioError("cannot remove \(file)") }
-        try AtomicFile.syncDirectory(path)
+        guard unlink(file) == 0 || errno == ENOENT else { throw TrustStoreError(FileError.io("cannot remove \(file)")) }
+        try syncDirectory()
+    }
+
+    // The files of the directory, through ``AtomicFile``, with its failures reported as ``TrustStoreError``.
+
+    private func read(_ file: String, limit: Int) throws -> [UInt8]? {
+        try TrustStoreError.mappingFileErrors { try AtomicFile.read(file, limit: limit) }
+    }
+
+    /// Writes with mode 0600: the state and the bundles are for wscd alone.
+    private func write(_ file: String, _ bytes: [UInt8]) throws {
+        try TrustStoreError.mappingFileErrors { try AtomicFile.write(file, bytes, mode: 0o600) }
+    }
+
+    private func syncDirectory() throws {
+        try TrustStoreError.mappingFileErrors { try AtomicFile.syncDirectory(path) }
     }
 }

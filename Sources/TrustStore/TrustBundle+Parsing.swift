@@ -146,7 +146,7 @@ extension TrustBundle {
             }
             let key = try publicKey(
                 object.require("publicKey", path).asString("\(path).publicKey"), "\(path).publicKey")
-            guard let keyID = key.wasmsigKeyID.map(hexString) else {
+            guard let keyID = key.wasmsigKeyID.map(Hex.encode) else {
                 throw TrustStoreError(
                     .invalidKeyMaterial, "\(path).publicKey must be an Ed25519 key (wasmsig signatures are Ed25519)")
             }
@@ -162,7 +162,7 @@ extension TrustBundle {
                 return t
             }
             return Publisher(
-                name: name, publicKey: key, keyID: keyID, spkiSHA256: hexString(Digest.sha256(key.spkiDER)),
+                name: name, publicKey: key, keyID: keyID, spkiSHA256: Hex.encode(Digest.sha256(key.spkiDER)),
                 notBefore: try optionalTime("notBefore"), notAfter: try optionalTime("notAfter"))
         }
     }
@@ -243,7 +243,7 @@ extension TrustBundle {
             var out = Set<String>()
             for (i, item) in list.enumerated() {
                 let text = try item.asString("bundle.revocations.\(key)[\(i)]")
-                guard lengths.contains(text.utf8.count), parseHex(text) != nil else {
+                guard lengths.contains(text.utf8.count), Hex.decode(text) != nil else {
                     throw TrustStoreError(
                         .malformedBundle,
                         "bundle.revocations.\(key)[\(i)] must be lowercase hex of \(lengths.sorted().map { String($0 / 2) }.joined(separator: " or ")) bytes"

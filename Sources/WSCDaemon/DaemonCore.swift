@@ -261,7 +261,7 @@ final class DaemonCore: Sendable {
             policy: policy,
             evidence: evidence, time: trust.trustedTime(), streamed: streamed)
         // The verification's own hashing gives the content digest: no second pass over the module.
-        let digest = verdict.contentDigest.map(hexString) ?? "-"
+        let digest = verdict.contentDigest.map(Hex.encode) ?? "-"
         let micros = Double(Monotonic.nanoseconds() - started) / 1000
         stats.latency(microseconds: micros)
         stats.verdict(verdict.valid ? "valid" : "invalid")
@@ -330,7 +330,7 @@ final class DaemonCore: Sendable {
             log.info("signed (Sigstore bundle)", [("PEER_UID", "\(peer.uid)")])
             return (
                 try JSONObject([
-                    ("keyId", .string(hexString(key.publicKey.wasmsigKeyID ?? []))),
+                    ("keyId", .string(Hex.encode(key.publicKey.wasmsigKeyID ?? []))),
                     ("format", .string("sigstore-bundle")),
                 ]), bundle
             )
@@ -344,9 +344,9 @@ final class DaemonCore: Sendable {
         let keyID = key.publicKey.wasmsigKeyID
         do {
             let out = try WasmSigner.sign(module: module, key: key, keyID: keyID, detached: detached)
-            log.info("signed", [("PEER_UID", "\(peer.uid)"), ("KEY_ID", hexString(keyID ?? []))])
+            log.info("signed", [("PEER_UID", "\(peer.uid)"), ("KEY_ID", Hex.encode(keyID ?? []))])
             return (
-                try JSONObject([("keyId", .string(hexString(keyID ?? []))), ("detached", .bool(detached))]),
+                try JSONObject([("keyId", .string(Hex.encode(keyID ?? []))), ("detached", .bool(detached))]),
                 detached ? out.signatureData : out.module
             )
         } catch let error as WasmSignatureError {
@@ -417,7 +417,7 @@ final class DaemonCore: Sendable {
             ("stateSealed", .bool(trust.directory.isSealed)),
             ("timeFloor", .string(RFC3339.format(time.floor))), ("trustedTime", .string(RFC3339.format(time.now))),
             ("clockReliable", .bool(time.clockReliable)),
-            ("signingKeyId", key.flatMap { $0.publicKey.wasmsigKeyID }.map { .string(hexString($0)) } ?? .null),
+            ("signingKeyId", key.flatMap { $0.publicKey.wasmsigKeyID }.map { .string(Hex.encode($0)) } ?? .null),
             ("signingPublicKey", key.map { .string($0.publicKey.pem) } ?? .null),
             ("retiredKeyIds", .array(signing.retired.map { .string($0.keyID) })),
             ("uptimeSeconds", .integer(Monotonic.wallSeconds() - startedAt)),

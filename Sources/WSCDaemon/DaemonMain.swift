@@ -65,6 +65,8 @@ public enum DaemonMain {
                 requestsPerMinute: config.signing.requestsPerMinute)
         } catch let error as TrustStoreError {
             return fail("trust state: \(error.reason)", status: 1)
+        } catch let error as FileError {
+            return fail("trust state: \(error.reason)", status: 1)
         } catch {
             return fail("\(error)", status: 1)
         }

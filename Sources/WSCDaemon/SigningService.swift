@@ -2,6 +2,7 @@ import Synchronization
 import TrustStore
 import WSCCrypto
 import WSCJSON
+import WSCPlatform
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -128,7 +129,7 @@ final class SigningService: Sendable {
             let fresh = try PrivateKey.generate(.ed25519)
             var retired = s.retired
             if let old = s.key, let id = old.publicKey.wasmsigKeyID {
-                retired.append(Retired(keyID: hexString(id), publicKeyPEM: old.publicKey.pem, retiredAt: now))
+                retired.append(Retired(keyID: Hex.encode(id), publicKeyPEM: old.publicKey.pem, retiredAt: now))
             }
             let list = JSONValue.array(
                 try retired.map {
@@ -143,19 +144,9 @@ final class SigningService: Sendable {
             s.key = fresh
             s.source = rotatedKeyPath
             s.retired = retired
-            return (hexString(fresh.publicKey.wasmsigKeyID ?? []), retired)
+            return (Hex.encode(fresh.publicKey.wasmsigKeyID ?? []), retired)
         }
     }
-}
-
-func hexString(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for b in bytes {
-        out.append(digits[Int(b >> 4)])
-        out.append(digits[Int(b & 0xF)])
-    }
-    return String(decoding: out, as: UTF8.self)
 }
 
 /// A start-up or configuration failure with a message for the operator.

@@ -10,7 +10,7 @@ enum SigstoreBundleWriter {
     static func bundle(artifact: [UInt8], key: PrivateKey) throws -> [UInt8] {
         // Ed25519 signs the artifact itself; ECDSA P-256 signs its SHA-256 (DER signature).
         let signature = try key.sign(artifact)
-        let hint = hexString(Digest.sha256(key.publicKey.spkiDER))
+        let hint = Hex.encode(Digest.sha256(key.publicKey.spkiDER))
         let document = JSONValue.object(
             try JSONObject([
                 ("mediaType", .string(mediaType)),

@@ -5,6 +5,7 @@ import TrustStore
 import WSCConfiguration
 import WSCCrypto
 import WSCJSON
+import WSCPlatform
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -113,7 +114,7 @@ final class TrustRefresher: @unchecked Sendable {
             throw DaemonError("[tuf] metadata_url and targets_url are not set")
         }
         let pinned = JSONWriter.encode(tuf.root)
-        let pinnedDigest = hexString(Digest.sha256(pinned))
+        let pinnedDigest = Hex.encode(Digest.sha256(pinned))
         if client == nil || clientRootDigest != pinnedDigest {
             // A new pin (first start, or a bundle that pins another root) starts the TUF state over from it.
             try? removeTree(metadataDirectory)

@@ -1,3 +1,5 @@
+import WSCCrypto
+
 /// A parsed WebAssembly core module or component: the bytes (one copy, shared) and where each section is.
 ///
 /// Parsing checks the preamble, every section size against the remaining input and the limits, and custom
@@ -44,7 +46,7 @@ public struct WasmModule: Sendable {
         } else if preamble[0..<4] == [0x00, 0x61, 0x73, 0x6D] {
             throw WasmSignatureError(
                 .unsupportedModule,
-                "unsupported WebAssembly version/layer \(hex(preamble[4..<8])) (supported: core module 01000000, component 0d000100)"
+                "unsupported WebAssembly version/layer \(Hex.encode(preamble[4..<8])) (supported: core module 01000000, component 0d000100)"
             )
         } else {
             throw WasmSignatureError(.malformedModule, "not a WebAssembly binary: the input does not start with \\0asm")
@@ -108,16 +110,6 @@ public struct WasmModule: Sendable {
         if let first = sections.first, first.isSignatureSection { return first }
         return nil
     }
-}
-
-func hex<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-    let digits = Array("0123456789abcdef".utf8)
-    var out = [UInt8]()
-    for b in bytes {
-        out.append(digits[Int(b >> 4)])
-        out.append(digits[Int(b & 0xF)])
-    }
-    return String(decoding: out, as: UTF8.self)
 }
 
 /// Builds a custom section: id 0, size, name, data.

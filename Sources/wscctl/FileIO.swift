@@ -1,4 +1,4 @@
-import TrustStore
+import WSCPlatform
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -59,7 +59,7 @@ enum FileIO {
     static func writeAtomically(_ path: String, _ bytes: UnsafeRawBufferPointer, mode: mode_t) throws {
         do {
             try AtomicFile.write(path, bytes, mode: mode)
-        } catch let error as TrustStoreError {
+        } catch let error as FileError {
             throw CLIError.usage(error.reason)
         }
     }

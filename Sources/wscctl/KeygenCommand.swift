@@ -30,6 +30,6 @@ struct KeygenCommand: ParsableCommand {
         let key = try PrivateKey.generate(.ed25519)
         try KeyFiles.writeSecretKey(key, to: secretKey, format: format)
         try KeyFiles.writePublicKey(key.publicKey, to: publicKey, format: format)
-        print("key id: \(hexString(key.publicKey.wasmsigKeyID ?? []))")
+        print("key id: \(Hex.encode(key.publicKey.wasmsigKeyID ?? []))")
     }
 }

@@ -74,12 +74,12 @@ struct ShowCommand: ParsableCommand {
                 let data = try SignatureData(parsing: rawSignature)
                 records = data.records.map { record in
                     RecordInfo(
-                        hashes: record.hashes.map(hexString),
+                        hashes: record.hashes.map(Hex.encode),
                         signatures: record.signatures.map { entry in
                             switch entry {
                             case .signature(let s):
                                 return EntryInfo(
-                                    keyId: s.keyID.map(hexString),
+                                    keyId: s.keyID.map(Hex.encode),
                                     algorithm: s.algorithm == SignatureForHashes.ed25519
                                         ? "Ed25519" : "unknown (0x\(String(s.algorithm, radix: 16)))",
                                     signatureLength: s.signature.count,
@@ -99,7 +99,7 @@ struct ShowCommand: ParsableCommand {
         let report = Report(
             module: input, kind: module.kind.rawValue, size: module.bytes.count, sections: sections,
             signatureSource: source, signatureError: signatureError, records: records,
-            partHashes: ModuleParts(module: module).hashes.map(hexString))
+            partHashes: ModuleParts(module: module).hashes.map(Hex.encode))
         if json {
             printJSON(report)
             return

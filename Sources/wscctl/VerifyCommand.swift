@@ -126,13 +126,13 @@ struct VerifyCommand: ParsableCommand {
                     ? try verifier.verify(key: key) : try verifier.verifyParts(key: key, mustBeSigned: pattern.matches)
                 results.append(
                     KeyResult(
-                        key: path, keyId: key.wasmsigKeyID.map(hexString), valid: true, reason: nil,
+                        key: path, keyId: key.wasmsigKeyID.map(Hex.encode), valid: true, reason: nil,
                         partsVerified: verdict.partCount, skippedEntries: verdict.notes.isEmpty ? nil : verdict.notes))
             } catch {
                 let reason = (error as? WasmSignatureError)?.reason ?? "\(error)"
                 results.append(
                     KeyResult(
-                        key: path, keyId: key.wasmsigKeyID.map(hexString), valid: false, reason: reason,
+                        key: path, keyId: key.wasmsigKeyID.map(Hex.encode), valid: false, reason: reason,
                         partsVerified: nil, skippedEntries: nil))
             }
         }

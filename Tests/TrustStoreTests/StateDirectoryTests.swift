@@ -181,26 +181,4 @@ import WSCCrypto
         try store.install(try f.signed(b, by: [f.rootA]), time: BundleFixtures.time())
         #expect(store.state?.timeFloor == BundleFixtures.now + 3600)
     }
-
-    @Test(arguments: [
-        ("1970-01-01T00:00:00Z", Int64(0)), ("2026-11-21T00:00:00Z", 1_795_219_200),
-        ("2024-02-29T12:00:00Z", 1_709_208_000),
-        ("2026-11-21T01:00:00+01:00", 1_795_219_200), ("2026-11-21T00:00:00.999Z", 1_795_219_200),
-    ])
-    func rfc3339(text: String, seconds: Int64) {
-        #expect(RFC3339.parse(text) == seconds)
-    }
-
-    @Test(arguments: [
-        "2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-21 00:00:00Z", "2026-11-21T00:00:00", "", "x",
-    ])
-    func rfc3339Rejects(text: String) {
-        #expect(RFC3339.parse(text) == nil)
-    }
-
-    @Test func rfc3339RoundTrip() {
-        for t in stride(from: Int64(0), to: 4_102_444_800, by: 86_399 * 37) {
-            #expect(RFC3339.parse(RFC3339.format(t)) == t)
-        }
-    }
 }

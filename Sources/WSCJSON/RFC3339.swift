@@ -1,7 +1,10 @@
 /// RFC 3339 timestamps (`2026-11-21T00:00:00Z`, optional fraction, `Z` or `±hh:mm`) to and from Unix seconds,
-/// with no Foundation and no locale.
+/// with no Foundation and no locale. The one implementation for trust bundles, Sigstore and TUF.
 public enum RFC3339 {
     /// Parses a timestamp; `nil` if it is not strictly RFC 3339 (fractions are truncated to the second).
+    ///
+    /// Strict: `T` (or `t`) between date and time, never a space; seconds and a zone (`Z`, `z` or `±hh:mm`) are
+    /// required; the day must exist in its month. A leap second (`:60`) counts as `:59`.
     public static func parse(_ text: String) -> Int64? {
         let b = Array(text.utf8)
         guard b.count >= 20 else { return nil }
