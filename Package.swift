@@ -34,6 +34,7 @@ let package = Package(
         .target(name: "WSCCrypto", dependencies: ["COpenSSL"]),
         // Platform glue: the systemd notify protocol, socket activation, the watchdog, journald, and atomic files.
         .target(name: "WSCPlatform", dependencies: ["CSystemd"]),
+        .target(name: "WSCFiles"),
         .target(name: "WasmSignatures", dependencies: ["WSCCrypto"]),
         // Strict JSON reader, OLPC canonical JSON and a plain writer; pure Swift, no Foundation.
         .target(name: "WSCJSON"),
@@ -44,9 +45,9 @@ let package = Package(
         .target(name: "KeylessWasm", dependencies: ["Sigstore", "WasmSignatures", "WSCCrypto"]),
         .target(
             name: "TrustStore",
-            dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore", "KeylessWasm", "WSCPlatform"]),
+            dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore", "KeylessWasm", "WSCFiles"]),
         // TUF 1.0 client (spec section 5): metadata model, trusted set, updater, libcurl and directory fetchers.
-        .target(name: "TUF", dependencies: ["WSCCrypto", "WSCJSON", "WSCPlatform", "CCurl", "CWSCCurl"]),
+        .target(name: "TUF", dependencies: ["WSCCrypto", "WSCJSON", "WSCFiles", "CCurl", "CWSCCurl"]),
         // GNU-only socket calls (accept4, SO_PEERCRED, SCM_RIGHTS) that Swift's Glibc module hides.
         .target(name: "CWSCSys", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "WSCProtocol", dependencies: ["WSCJSON"]),
@@ -54,7 +55,7 @@ let package = Package(
         .target(
             name: "WSCDaemon",
             dependencies: [
-                "WSCProtocol", "WSCJSON", "WSCCrypto", "WasmSignatures", "TrustStore", "WSCPlatform",
+                "WSCProtocol", "WSCJSON", "WSCCrypto", "WasmSignatures", "TrustStore", "WSCPlatform", "WSCFiles",
                 "WSCConfiguration", "CWSCSys", "TUF",
             ]),
         .executableTarget(name: "wscd", dependencies: ["WSCDaemon"]),
@@ -64,13 +65,14 @@ let package = Package(
             name: "wscctl",
             dependencies: [
                 "WSCCrypto", "WasmSignatures", "TrustStore", "WSCJSON", "WSCClient", "WSCProtocol", "Sigstore",
-                "KeylessWasm", "TUF", "WSCPlatform",
+                "KeylessWasm", "TUF", "WSCFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .testTarget(name: "WSCCryptoTests", dependencies: ["WSCCrypto"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WSCPlatformTests", dependencies: ["WSCPlatform"]),
+        .testTarget(name: "WSCFilesTests", dependencies: ["WSCFiles"]),
         .testTarget(name: "WasmSignaturesTests", dependencies: ["WasmSignatures", "WSCCrypto"]),
         .testTarget(name: "WSCJSONTests", dependencies: ["WSCJSON"]),
         .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures", "TrustStore"]),

@@ -1,5 +1,5 @@
+import WSCFiles
 import WSCJSON
-import WSCPlatform
 
 #if canImport(Glibc)
     @preconcurrency import Glibc

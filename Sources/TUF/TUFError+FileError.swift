@@ -1,4 +1,4 @@
-import WSCPlatform
+import WSCFiles
 
 extension TUFError {
     /// A failed ``AtomicFile`` operation on the metadata directory: a file over its limit is ``Code/tooLarge``,

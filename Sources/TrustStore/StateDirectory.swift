@@ -1,5 +1,5 @@
 import WSCCrypto
-import WSCPlatform
+import WSCFiles
 
 #if canImport(Glibc)
     @preconcurrency import Glibc

@@ -1,4 +1,4 @@
-import WSCPlatform
+import WSCFiles
 
 extension TrustStoreError {
     /// A failed ``AtomicFile`` operation on the state directory: a file over its limit is ``Code/limitExceeded``,

@@ -3,6 +3,7 @@ import Dispatch
 import TrustStore
 import WSCConfiguration
 import WSCCrypto
+import WSCFiles
 import WSCPlatform
 
 #if canImport(Glibc)

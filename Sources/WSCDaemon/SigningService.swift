@@ -1,6 +1,7 @@
 import Synchronization
 import TrustStore
 import WSCCrypto
+import WSCFiles
 import WSCJSON
 import WSCPlatform
 

@@ -4,6 +4,7 @@ import TUF
 import TrustStore
 import WSCConfiguration
 import WSCCrypto
+import WSCFiles
 import WSCJSON
 import WSCPlatform
 

@@ -1,4 +1,4 @@
-import WSCPlatform
+import WSCFiles
 
 #if canImport(Glibc)
     @preconcurrency import Glibc

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import WSCPlatform
+import WSCFiles
 
 @Suite struct AtomicFileTests {
     static func temporaryDirectory() throws -> String {
