@@ -2,7 +2,7 @@
 SWIFT    ?= swift
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-APT_PACKAGES := libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config python3 python3-venv systemd
+APT_PACKAGES := libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config python3 python3-venv systemd openssl
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHELL    := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -16,7 +16,8 @@ all: build
 deps:
 	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl libsystemd libcurl \
 	    && command -v python3 >/dev/null 2>&1 && python3 -c 'import venv' 2>/dev/null \
-	    && command -v systemd-analyze >/dev/null 2>&1 && command -v systemd-socket-activate >/dev/null 2>&1; then \
+	    && command -v systemd-analyze >/dev/null 2>&1 && command -v systemd-socket-activate >/dev/null 2>&1 \
+	    && command -v openssl >/dev/null 2>&1; then \
 	    echo "deps: openssl $$(pkg-config --modversion openssl), libsystemd $$(pkg-config --modversion libsystemd), libcurl $$(pkg-config --modversion libcurl)"; \
 	else \
 	    echo "deps: installing $(APT_PACKAGES)"; \

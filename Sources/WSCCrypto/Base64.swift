@@ -9,26 +9,33 @@ public enum Base64 {
 
     /// Standard Base64 with `=` padding.
     public static func encode(_ bytes: [UInt8]) -> String {
-        var out = [UInt8]()
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i + 3 <= bytes.count {
-            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out += [
-                alphabet[Int(v >> 18 & 63)], alphabet[Int(v >> 12 & 63)], alphabet[Int(v >> 6 & 63)],
-                alphabet[Int(v & 63)],
-            ]
-            i += 3
-        }
-        let rest = bytes.count - i
-        if rest == 1 {
-            let v = UInt32(bytes[i]) << 16
-            out += [alphabet[Int(v >> 18 & 63)], alphabet[Int(v >> 12 & 63)], UInt8(ascii: "="), UInt8(ascii: "=")]
-        } else if rest == 2 {
-            let v = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out += [
-                alphabet[Int(v >> 18 & 63)], alphabet[Int(v >> 12 & 63)], alphabet[Int(v >> 6 & 63)], UInt8(ascii: "="),
-            ]
+        let count = (bytes.count + 2) / 3 * 4
+        // One allocation, written in place: verification encodes whole log entry bodies (SET payloads).
+        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            alphabet.withUnsafeBufferPointer { table in
+                bytes.withUnsafeBufferPointer { input in
+                    var i = 0
+                    var o = 0
+                    while i + 3 <= input.count {
+                        let v = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
+                        buffer[o] = table[Int(v >> 18 & 63)]
+                        buffer[o + 1] = table[Int(v >> 12 & 63)]
+                        buffer[o + 2] = table[Int(v >> 6 & 63)]
+                        buffer[o + 3] = table[Int(v & 63)]
+                        i += 3
+                        o += 4
+                    }
+                    let rest = input.count - i
+                    if rest > 0 {
+                        let v = UInt32(input[i]) << 16 | (rest == 2 ? UInt32(input[i + 1]) << 8 : 0)
+                        buffer[o] = table[Int(v >> 18 & 63)]
+                        buffer[o + 1] = table[Int(v >> 12 & 63)]
+                        buffer[o + 2] = rest == 2 ? table[Int(v >> 6 & 63)] : UInt8(ascii: "=")
+                        buffer[o + 3] = UInt8(ascii: "=")
+                    }
+                }
+            }
+            initialized = count
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -127,6 +127,41 @@ final class RecordingFetcher: Fetcher {
         #expect(tuf.timestampVersion == 2)
     }
 
+    /// RSASSA-PSS keys (as python-tuf and Sigstore's repositories can use), for a top-level role and as a
+    /// threshold member of root; a PSS signature over other bytes does not count.
+    @Test func rsaPSSKeysSignRolesAndCountTowardsThresholds() throws {
+        let repo = TestRepository()
+        let rsa = try TestKey(rsaPSSIn: repo.base)
+        repo.snapshotKeys = [rsa]
+        repo.publishRoot()
+        repo.publish()
+        let tuf = try client(repo)
+        try tuf.refresh(now: testNow)
+        #expect(tuf.snapshotVersion == 2)
+
+        // Root version 2 needs two of {ed25519, rsa}; the RSA key's signature is one of them.
+        let rsaRoot = try TestKey(rsaPSSIn: repo.base)
+        repo.rootKeys.append(rsaRoot)
+        repo.rootThreshold = 2
+        repo.versions["root"] = 2
+        repo.publishRoot()
+        try tuf.refresh(now: testNow)
+        #expect(tuf.rootVersion == 2)
+
+        // A snapshot signed by the RSA key over different bytes is refused, and nothing is replaced.
+        repo.pinHashes = false  // so that the signature, not the timestamp's hash, is what fails
+        repo.versions["snapshot"] = 3
+        repo.versions["timestamp"] = 3
+        repo.publish()
+        var envelope = try JSONParser.parse(repo.read("3.snapshot.json")).asObject("")
+        envelope = try JSONObject(
+            envelope.members.map { ($0.key, $0.key == "signatures" ? .array([rsa.sign([1, 2, 3])]) : $0.value) })
+        repo.write("3.snapshot.json", JSONWriter.encode(.object(envelope)))
+        let error = #expect(throws: TUFError.self) { try tuf.refresh(now: testNow) }
+        #expect(error?.code == .thresholdNotMet)
+        #expect(tuf.snapshotVersion == 2)
+    }
+
     @Test func expiredLocalRootStillUpdates() throws {
         let repo = TestRepository()
         repo.expires["root"] = pastExpiry

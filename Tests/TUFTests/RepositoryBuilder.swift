@@ -8,33 +8,75 @@ func object(_ pairs: [(String, JSONValue)]) -> JSONValue { .object(try! JSONObje
 func text(_ value: String) -> JSONValue { .string(value) }
 func int(_ value: Int) -> JSONValue { .integer(Int64(value)) }
 
-/// An Ed25519 signing key with its TUF key object and keyid.
+/// A TUF signing key (Ed25519, ECDSA P-256, or RSA-PSS) with its key object and keyid.
 struct TestKey {
-    let privateKey: PrivateKey
     let json: JSONValue
     let id: String
+    private let signer: ([UInt8]) -> [UInt8]
 
     init(ecdsa: Bool = false) {
         if ecdsa {
-            privateKey = try! PrivateKey.generate(.ecdsaP256)
+            let privateKey = try! PrivateKey.generate(.ecdsaP256)
             json = object([
                 ("keytype", text("ecdsa")), ("keyval", object([("public", text(privateKey.publicKey.pem))])),
                 ("scheme", text("ecdsa-sha2-nistp256")),
             ])
+            signer = { try! privateKey.sign($0) }
         } else {
-            privateKey = try! PrivateKey.generate(.ed25519)
+            let privateKey = try! PrivateKey.generate(.ed25519)
             json = object([
                 ("keytype", text("ed25519")),
                 ("keyval", object([("public", text(Hex.encode(privateKey.publicKey.ed25519Raw!)))])),
                 ("scheme", text("ed25519")),
             ])
+            signer = { try! privateKey.sign($0) }
         }
         id = Hex.encode(Digest.sha256(try! CanonicalJSON.encode(json)))
     }
 
-    func sign(_ canonical: [UInt8]) -> JSONValue {
-        object([("keyid", text(id)), ("sig", text(Hex.encode(try! privateKey.sign(canonical))))])
+    /// An RSA-2048 key signing RSASSA-PSS with SHA-256, made and used by the `openssl` command (WSCCrypto only
+    /// verifies RSA), in `directory`.
+    init(rsaPSSIn directory: String) throws {
+        let keyPath = directory + "/rsa-\(UUID().uuidString).pem"
+        try openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", keyPath])
+        let publicPEM = String(decoding: try openssl(["pkey", "-in", keyPath, "-pubout"]), as: UTF8.self)
+        json = object([
+            ("keytype", text("rsa")), ("keyval", object([("public", text(publicPEM))])),
+            ("scheme", text("rsassa-pss-sha256")),
+        ])
+        id = Hex.encode(Digest.sha256(try! CanonicalJSON.encode(json)))
+        signer = { message in
+            let input = directory + "/message-\(UUID().uuidString)"
+            try! Data(message).write(to: URL(fileURLWithPath: input))
+            defer { try? FileManager.default.removeItem(atPath: input) }
+            return try! openssl([
+                "dgst", "-sha256", "-sign", keyPath, "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32",
+                "-binary", input,
+            ])
+        }
     }
+
+    func sign(_ canonical: [UInt8]) -> JSONValue {
+        object([("keyid", text(id)), ("sig", text(Hex.encode(signer(canonical))))])
+    }
+}
+
+/// Runs the `openssl` command and returns its standard output; throws if it fails.
+@discardableResult
+func openssl(_ arguments: [String]) throws -> [UInt8] {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["openssl"] + arguments
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "openssl \(arguments) failed"])
+    }
+    return Array(data)
 }
 
 let farFuture = "2100-01-01T00:00:00Z"

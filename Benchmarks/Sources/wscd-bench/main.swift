@@ -187,6 +187,31 @@ let elapsed = now() - t0
 out("throughput_16_clients_64kib_per_s", String(format: "%.0f", Double(counter.total) / elapsed))
 out("throughput_daemon_cpu_cores", String(format: "%.2f", (cpuSeconds(daemon.processIdentifier) - cpu0) / elapsed))
 
+// 2b. The same with pipelining: each client keeps 4 requests in flight (the protocol answers by request id), so
+// a wake-up of the daemon finds several frames to handle.
+let pipelinedCounter = Counter()
+let cpu1 = cpuSeconds(daemon.processIdentifier)
+let t1 = now()
+DispatchQueue.concurrentPerform(iterations: 16) { _ in
+    guard let c = try? WSCClient(socketPath: dir + "/a.sock") else { return }
+    var n = 0
+    let end = t1 + 3
+    var outstanding = 0
+    while outstanding < 4, (try? c.send(.verify, body: m64)) != nil { outstanding += 1 }
+    while outstanding > 0 {
+        guard let answer = try? c.receive(), Messages.id(of: answer.header) != nil else { break }
+        outstanding -= 1
+        if case .object(let result) = answer.header["result"] ?? .null, result["valid"] == .bool(true) { n += 1 }
+        if now() < end, (try? c.send(.verify, body: m64)) != nil { outstanding += 1 }
+    }
+    pipelinedCounter.add(n)
+}
+let elapsed1 = now() - t1
+out("throughput_16_clients_pipelined_per_s", String(format: "%.0f", Double(pipelinedCounter.total) / elapsed1))
+out(
+    "throughput_pipelined_daemon_cpu_cores",
+    String(format: "%.2f", (cpuSeconds(daemon.processIdentifier) - cpu1) / elapsed1))
+
 // 3. Idle resident memory.
 sleep(1)
 if let status = try? String(contentsOfFile: "/proc/\(daemon.processIdentifier)/status", encoding: .utf8),
