@@ -61,6 +61,7 @@ bench: deps pydeps
 	@sh Benchmarks/daemon.sh
 	@sh Benchmarks/keyless.sh
 	@sh Benchmarks/tuf.sh
+	@sh Benchmarks/summary.sh
 
 install: build
 	install -D -m 0755 .build/release/wscctl $(DESTDIR)$(PREFIX)/bin/wscctl
