@@ -172,8 +172,9 @@ final class DaemonCore: Sendable {
 
     /// The module and optional detached signature of a verify or sign request: inline in the body, or read from
     /// a descriptor passed with SCM_RIGHTS.
-    /// A module read from a descriptor comes with its part hashes, computed chunk by chunk as it was read.
-    func moduleBytes(_ frame: Frame, passedFD: Int32?) throws -> (
+    /// With `hashing` (verify), a module read from a descriptor comes with its part hashes, computed chunk by chunk
+    /// as it was read.
+    func moduleBytes(_ frame: Frame, passedFD: Int32?, hashing: Bool = false) throws -> (
         module: [UInt8], signature: [UInt8]?, streamed: StreamedParts?
     ) {
         var signatureLength = 0
@@ -193,7 +194,7 @@ final class DaemonCore: Sendable {
                     .badRequest, "\"fd\": true but no descriptor came with the frame (send it with SCM_RIGHTS)")
             }
             let (module, streamed) = try ModuleReader.read(
-                fd: passedFD, limit: ParseLimits.default.maximumModuleSize)
+                fd: passedFD, limit: ParseLimits.default.maximumModuleSize, hashing: hashing)
             guard signatureLength <= frame.body.count else {
                 throw ProtocolError(.badRequest, "signatureLength exceeds the body")
             }
@@ -231,7 +232,7 @@ final class DaemonCore: Sendable {
             throw ProtocolError(
                 .noTrust, "no trust bundle is installed; install one with `wscctl rotate --bundle FILE`")
         }
-        var (bytes, signature, readStreamed) = try moduleBytes(frame, passedFD: passedFD)
+        var (bytes, signature, readStreamed) = try moduleBytes(frame, passedFD: passedFD, hashing: true)
         let streamed = streamed ?? readStreamed
         stats.hashing(streamed == nil ? "afterArrival" : "whileArriving")
         // A detached Sigstore bundle travels at the end of the body, after any detached wasmsig signature.

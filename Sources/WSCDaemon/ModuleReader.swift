@@ -10,7 +10,8 @@ import WasmSignatures
 enum ModuleReader {
     static let chunk = 256 * 1024
 
-    static func read(fd: Int32, limit: Int) throws -> (bytes: [UInt8], streamed: StreamedParts?) {
+    /// Reads the module; with `hashing`, also its part hashes (a verify wants them, a sign hashes differently).
+    static func read(fd: Int32, limit: Int, hashing: Bool) throws -> (bytes: [UInt8], streamed: StreamedParts?) {
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw ProtocolError(.badModule, "the passed descriptor cannot be examined") }
         guard st.st_mode & S_IFMT == S_IFREG else {
@@ -22,7 +23,7 @@ enum ModuleReader {
         }
         var failed = false
         var streamed: StreamedParts?
-        let stream = ModulePartsStream(moduleLength: size)
+        let stream = hashing ? ModulePartsStream(moduleLength: size) : nil
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             var done = 0
             while done < size {
@@ -33,10 +34,12 @@ enum ModuleReader {
                     break
                 }
                 done += n
-                stream.advance(UnsafeRawBufferPointer(start: buffer.baseAddress, count: done))
+                stream?.advance(UnsafeRawBufferPointer(start: buffer.baseAddress, count: done))
             }
             initialized = done
-            if done == size { streamed = stream.finish(UnsafeRawBufferPointer(start: buffer.baseAddress, count: size)) }
+            if done == size {
+                streamed = stream?.finish(UnsafeRawBufferPointer(start: buffer.baseAddress, count: size))
+            }
         }
         guard !failed else {
             throw ProtocolError(.badModule, "reading the passed descriptor failed: \(String(cString: strerror(errno)))")
