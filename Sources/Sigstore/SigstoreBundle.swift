@@ -3,15 +3,16 @@ import WSCJSON
 
 /// A parsed Sigstore bundle (`dev.sigstore.bundle.v1.Bundle`, media types v0.1 to v0.3). Parsing checks
 /// structure only (schema, base64, non-negative indices, the media type); nothing here is trusted yet.
-struct SigstoreBundle {
+struct SigstoreBundle: Sendable {
     enum Version: Int, Comparable {
         case v01 = 1, v02, v03
         static func < (lhs: Version, rhs: Version) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
     enum Material {
-        /// The leaf signing certificate (bundle-supplied intermediates are never used).
-        case certificate(Certificate)
+        /// The leaf signing certificate, and the certificates a v0.1/v0.2 chain carried after it (never used
+        /// for Fulcio; untrusted helpers for a private CA, which must still chain to the node's own roots).
+        case certificate(Certificate, chain: [Certificate])
         /// A managed key, named by a hint only: the caller supplies the key.
         case publicKey(hint: String?)
     }
@@ -70,7 +71,7 @@ struct SigstoreBundle {
         let reader = FieldReader(code: .malformedBundle)
         let value: JSONValue
         do {
-            value = try JSONParser.parse(json)
+            value = try ProtoJSON.normalize(JSONParser.parse(json), code: .malformedBundle)
         } catch let error as JSONError {
             throw SigstoreError(.malformedBundle, "bundle JSON: \(error.reason)")
         }
@@ -176,7 +177,7 @@ struct SigstoreBundle {
             }
             let cert = try reader.object(object.optional("certificate"), "\(path).certificate")
             let der = try reader.base64(cert.optional("rawBytes"), "\(path).certificate.rawBytes")
-            return .certificate(try certificate(der, "\(path).certificate"))
+            return .certificate(try certificate(der, "\(path).certificate"), chain: [])
         default:
             guard version < .v03 else {
                 throw SigstoreError(.malformedBundle, "a v0.3 bundle must carry \(path).certificate, not a chain")
@@ -202,7 +203,7 @@ struct SigstoreBundle {
                     .malformedBundle,
                     "\(chainPath)[\(index)] is a self-signed root certificate; bundles must not carry roots")
             }
-            return .certificate(certificates[0])
+            return .certificate(certificates[0], chain: Array(certificates.dropFirst()))
         }
     }
 

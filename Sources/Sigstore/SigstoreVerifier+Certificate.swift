@@ -128,8 +128,8 @@ extension SigstoreVerifier {
                     .identityMismatch, "no certificate identity in \(names) matches the pattern \"\(pattern)\"")
             }
             return (match, issuer)
-        case .managedKey:
-            throw SigstoreError(.keyMismatch, "the policy expects a managed key, not a certificate")
+        case .managedKey, .anyIdentity, .certificateAuthority:
+            throw SigstoreError(.keyMismatch, "the policy names no certificate identity to match")
         }
     }
 
@@ -155,5 +155,46 @@ extension SigstoreVerifier {
         case (nil, let b?): return b
         case (nil, nil): throw SigstoreError(.identityMismatch, "the certificate has no OIDC issuer extension")
         }
+    }
+}
+
+extension SigstoreVerifier {
+    /// Every email, URI and DNS subject alternative name, as encoded.
+    static func names(of leaf: Certificate) -> [String] {
+        leaf.subjectAlternativeNames.compactMap {
+            switch $0 {
+            case .email(let value), .uri(let value), .dns(let value): value
+            default: nil
+            }
+        }
+    }
+
+    /// Validates `leaf` to a private CA's roots at every time in `times` (the bundle's intermediates and the
+    /// authority's own are untrusted helpers); returns the anchor's subject.
+    func verifyPrivateChain(
+        _ leaf: Certificate, helpers: [Certificate], authority: VerificationPolicy.PrivateAuthority, at times: [Int64]
+    ) throws -> String {
+        var anchor = ""
+        for time in times {
+            do {
+                let chain = try authority.validator.validate(
+                    leaf: leaf, intermediates: authority.intermediates + helpers, at: time,
+                    requiredExtendedKeyUsage: authority.requiredExtendedKeyUsage)
+                anchor = chain.last?.subject ?? ""
+            } catch let error as CryptoError {
+                throw SigstoreError(
+                    .certificateChainInvalid,
+                    "the signing certificate does not chain to the private CA at \(RFC3339.format(time)): \(error.reason)"
+                )
+            }
+        }
+        // Key usage, when present, must allow digitalSignature (bit 0 of the KeyUsage BIT STRING).
+        if let usage = leaf.extensionValue(oid: "2.5.29.15") {
+            guard usage.value.count >= 4, usage.value[0] == 0x03, usage.value[3] & 0x80 != 0 else {
+                throw SigstoreError(
+                    .certificateChainInvalid, "the signing certificate's key usage lacks digitalSignature")
+            }
+        }
+        return anchor
     }
 }

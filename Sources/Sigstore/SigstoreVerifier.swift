@@ -27,13 +27,27 @@ public struct SigstoreVerifier: Sendable {
     ///
     /// Returns the verdict on success; throws ``SigstoreError`` naming the failed check otherwise.
     public func verify(bundle: [UInt8], artifact: ArtifactInput, policy: VerificationPolicy) throws -> SigstoreVerdict {
-        let parsed = try SigstoreBundle(json: bundle)
+        try verify(parsed: ParsedSigstoreBundle(json: bundle), artifact: artifact, policy: policy)
+    }
+
+    /// Verifies an already parsed bundle for `artifact` under `policy` (see ``verify(bundle:artifact:policy:)``).
+    public func verify(parsed wrapper: ParsedSigstoreBundle, artifact: ArtifactInput, policy: VerificationPolicy)
+        throws -> SigstoreVerdict
+    {
+        let parsed = wrapper.bundle
+        var notes: [String] = []
 
         // The signer: a certificate from the bundle, or the caller's managed key.
         let signer: LogEntryBody.Signer
+        var chainHelpers: [Certificate] = []
         switch (parsed.material, policy.signer) {
-        case (.certificate(let leaf), .identity), (.certificate(let leaf), .identityPattern):
+        case (.certificate(let leaf, _), .identity), (.certificate(let leaf, _), .identityPattern),
+            (.certificate(let leaf, _), .anyIdentity):
+            // Fulcio: bundle-supplied intermediates are never used (the trusted root holds the whole chain).
             signer = .certificate(leaf)
+        case (.certificate(let leaf, let chain), .certificateAuthority):
+            signer = .certificate(leaf)
+            chainHelpers = chain
         case (.publicKey, .managedKey(let key)):
             signer = .key(key)
         case (.publicKey, _):
@@ -83,7 +97,7 @@ public struct SigstoreVerifier: Sendable {
         var integratedTime: Int64? = nil
         var logIndex: Int64? = nil
         if parsed.entries.isEmpty {
-            guard case .managedKey = policy.signer, policy.allowManagedKeyWithoutLog else {
+            guard policy.logOptional else {
                 throw SigstoreError(.untrustedLog, "the bundle has no transparency log entry")
             }
         } else {
@@ -92,17 +106,37 @@ public struct SigstoreVerifier: Sendable {
                     .unsupported, "the bundle has \(parsed.entries.count) log entries; exactly one is supported")
             }
             let entry = parsed.entries[0]
-            if let time = try verifyLogEntry(entry, version: parsed.version, signer: signer, signed: signed) {
-                verifiedTimes.append(time)
-                integratedTime = time
+            if policy.logOptional, trustedRoot.tlog(keyID: entry.logID) == nil {
+                // Not evidence of anything here, and not needed: the signature is checked on its own.
+                notes.append(
+                    "the transparency log entry (log id \(Hex.encode(entry.logID))) was not checked: this node trusts no such log"
+                )
+            } else {
+                if let time = try verifyLogEntry(entry, version: parsed.version, signer: signer, signed: signed) {
+                    verifiedTimes.append(time)
+                    integratedTime = time
+                }
+                logIndex = entry.logIndex
             }
-            logIndex = entry.logIndex
         }
-        for (index, timestamp) in parsed.timestamps.enumerated() {
-            verifiedTimes.append(try verifyTimestamp(timestamp, index: index, signature: parsed.signature))
+        var timestampCount = 0
+        if policy.logOptional, trustedRoot.timestampAuthorities.isEmpty, !parsed.timestamps.isEmpty {
+            notes.append(
+                "\(parsed.timestamps.count) RFC 3161 timestamp(s) not checked: this node trusts no time-stamping authority")
+        } else {
+            for (index, timestamp) in parsed.timestamps.enumerated() {
+                verifiedTimes.append(try verifyTimestamp(timestamp, index: index, signature: parsed.signature))
+                timestampCount += 1
+            }
         }
+        var chainTimes = verifiedTimes
         if verifiedTimes.isEmpty {
-            guard case .managedKey = policy.signer, policy.allowManagedKeyWithoutLog else {
+            switch policy.signer {
+            case .managedKey where policy.logOptional:
+                break
+            case .certificateAuthority where policy.fallbackTime != nil:
+                chainTimes = [policy.fallbackTime ?? 0]
+            default:
                 throw SigstoreError(
                     .noVerifiedTime,
                     "no verified time: the bundle needs a signed entry timestamp from a trusted log or a trusted "
@@ -114,11 +148,29 @@ public struct SigstoreVerifier: Sendable {
         var identity: String? = nil
         var issuer: String? = nil
         var leafFingerprint: [UInt8]? = nil
+        var names: [String] = []
+        var subject: String? = nil
+        var anchor: String? = nil
         if case .certificate(let leaf) = signer {
             leafFingerprint = leaf.sha256Fingerprint
-            let issuingCA = try verifyChain(leaf, at: verifiedTimes)
-            try verifySCT(leaf, issuer: issuingCA)
-            (identity, issuer) = try verifyIdentity(leaf, policy: policy)
+            subject = leaf.subject
+            names = Self.names(of: leaf)
+            switch policy.signer {
+            case .certificateAuthority(let authority):
+                anchor = try verifyPrivateChain(leaf, helpers: chainHelpers, authority: authority, at: chainTimes)
+                identity = names.first
+            case .anyIdentity:
+                let issuingCA = try verifyChain(leaf, at: chainTimes)
+                try verifySCT(leaf, issuer: issuingCA)
+                issuer = try Self.oidcIssuer(leaf)
+                identity = names.first
+                anchor = issuingCA.subject
+            default:
+                let issuingCA = try verifyChain(leaf, at: chainTimes)
+                try verifySCT(leaf, issuer: issuingCA)
+                (identity, issuer) = try verifyIdentity(leaf, policy: policy)
+                anchor = issuingCA.subject
+            }
         }
 
         // The signature itself, and what it covers.
@@ -131,9 +183,15 @@ public struct SigstoreVerifier: Sendable {
             else { throw SigstoreError(.signatureInvalid, "the DSSE envelope signature does not verify") }
             try Self.checkInTotoSubject(payload: payload, payloadType: payloadType, digest: artifactDigest)
         }
-        return SigstoreVerdict(
+        var verdict = SigstoreVerdict(
             identity: identity, issuer: issuer, logIndex: logIndex, integratedTime: integratedTime,
             verifiedTimes: verifiedTimes, leafCertificateSHA256: leafFingerprint)
+        verdict.subjectAlternativeNames = names
+        verdict.certificateSubject = subject
+        verdict.anchorSubject = anchor
+        verdict.verifiedTimestampCount = timestampCount
+        verdict.notes = notes
+        return verdict
     }
 
     /// DSSE pre-authentication encoding: `"DSSEv1" SP len(type) SP type SP len(payload) SP payload`.

@@ -60,12 +60,18 @@ public struct TrustedRoot: Sendable {
         "application/vnd.dev.sigstore.trustedroot.v0.2+json",
     ]
 
+    /// `value` under the protobuf JSON mapping Sigstore's clients use (null members dropped, proto field names
+    /// rewritten to lowerCamel), for readers that check a trusted root's fields before parsing it.
+    public static func protoNormalized(_ value: JSONValue) throws -> JSONValue {
+        try ProtoJSON.normalize(value, code: .malformedTrustedRoot)
+    }
+
     /// Parses `trusted_root.json`. Throws ``SigstoreError`` `.malformedTrustedRoot` naming the field at fault.
     public init(json: [UInt8]) throws {
         let reader = FieldReader(code: .malformedTrustedRoot)
         let value: JSONValue
         do {
-            value = try JSONParser.parse(json)
+            value = try ProtoJSON.normalize(JSONParser.parse(json), code: .malformedTrustedRoot)
         } catch let error as JSONError {
             throw SigstoreError(.malformedTrustedRoot, "trusted root JSON: \(error.reason)")
         }

@@ -1,74 +1,38 @@
+import KeylessWasm
 import WSCCrypto
 import WSCJSON
 import WasmSignatures
 
-/// The answer to "was this module signed by someone this node trusts, under the trust it holds now?".
-public struct TrustVerdict: Sendable, Hashable {
-    /// Whether the module is accepted.
-    public let valid: Bool
-    /// The publishers whose valid signatures count, by name.
-    public let signers: [String]
-    /// The version of the trust bundle the answer was given under.
-    public let bundleVersion: UInt64?
-    /// Why the module was refused (empty when valid).
-    public let reason: String?
-    /// Things the operator should know even when valid (grace period, skipped entries, revoked keys seen).
-    public let warnings: [String]
-    /// SHA-256 of the module's content: every section after the signature section, in order (what a wasmsig
-    /// signature covers when the module has no delimiters). Identifies a module whatever signatures it carries.
-    public let contentDigest: [UInt8]?
-    /// For a keyless signature: who signed, per the certificate and the transparency log.
-    public let keyless: KeylessSigner?
-
-    /// Creates a verdict.
-    public init(
-        valid: Bool, signers: [String], bundleVersion: UInt64?, reason: String?, warnings: [String],
-        contentDigest: [UInt8]? = nil, keyless: KeylessSigner? = nil
-    ) {
-        self.valid = valid
-        self.signers = signers
-        self.bundleVersion = bundleVersion
-        self.reason = reason
-        self.warnings = warnings
-        self.contentDigest = contentDigest
-        self.keyless = keyless
-    }
-}
-
-/// The signer of a verified keyless (Sigstore) signature.
-public struct KeylessSigner: Sendable, Hashable {
-    /// The certificate identity (subject alternative name).
-    public let identity: String
-    /// The OIDC issuer from the certificate.
-    public let issuer: String
-    /// The transparency log index, if the bundle had a log entry.
-    public let logIndex: Int64?
-    /// The log's integration time (Unix seconds), when proven.
-    public let integratedTime: Int64?
-    /// `embedded` (the module's `sigstore.bundle` section) or `detached`.
-    public let form: String
-}
-
-/// Verifies wasmsig modules against a sealed trust bundle and a publisher policy. Pure: bytes, trust, policy
-/// and a time in; a verdict out. wasmsig signatures carry no time evidence, so publisher windows are checked at
-/// the trusted time.
+/// Verifies modules against a sealed trust bundle, its rules and a request that may only narrow them. Pure:
+/// bytes, trust, policy and a time in; a verdict out.
+///
+/// One pass: the module is parsed once, its wasmsig parts hashed once, each Sigstore bundle (embedded section,
+/// detached file) verified once and its signer looked up among the bundle's authorities. The rule for the
+/// module's name then counts distinct authorities across every kind of evidence.
 public enum BundleVerifier {
-    /// Verifies `module` (with an optional detached signature). `streamed`: part hashes computed over these same
-    /// bytes while they arrived (used only if they match the module's layout).
+    /// Verifies a module (its file bytes) with every piece of evidence it carries or is given: wasmsig
+    /// signatures (embedded, or `detachedSignature`), an embedded `sigstore.bundle` section, and
+    /// `sigstoreBundle` (a detached bundle over the file's bytes). `streamed`: part hashes a
+    /// ``ModulePartsStream`` computed over `moduleBytes` while they arrived (used only where they apply).
     public static func verify(
-        module: WasmModule, detachedSignature: [UInt8]? = nil, trust: SealedTrustBundle, policy: PublisherPolicy,
-        time: TrustedTime, streamed: StreamedParts? = nil
+        moduleBytes: [UInt8], detachedSignature: [UInt8]? = nil, sigstoreBundle: [UInt8]? = nil,
+        trust: SealedTrustBundle, request: RequestPolicy = .bundleRule, time: TrustedTime,
+        streamed: StreamedParts? = nil
     ) -> TrustVerdict {
         let bundle = trust.bundle
         var warnings: [String] = []
-        var digest: [UInt8]?
-        func refuse(_ reason: String) -> TrustVerdict {
-            // The content digest comes from the verification's own hashing when it got that far.
-            let parts = streamed.flatMap { ModuleParts(module: module, streamed: $0) } ?? ModuleParts(module: module)
-            let content = digest ?? parts.parts.last?.rollingHash
-            return TrustVerdict(
+        let rule = bundle.policy.rule(forModule: request.moduleName)
+        func refuse(_ code: VerdictCode, _ check: String, _ reason: String, digest: [UInt8]? = nil) -> TrustVerdict {
+            var verdict = TrustVerdict(
                 valid: false, signers: [], bundleVersion: trust.version, reason: reason, warnings: warnings,
-                contentDigest: content)
+                contentDigest: digest)
+            verdict.code = code
+            verdict.failedCheck = check
+            verdict.rule = rule.name
+            return verdict
+        }
+        if let problem = requestProblem(request, rule: rule, bundle: bundle) {
+            return refuse(.requestInvalid, "request", problem)
         }
         if !time.clockReliable {
             warnings.append(
@@ -77,65 +41,102 @@ public enum BundleVerifier {
         }
         let validity = bundle.validity(at: time.now)
         guard validity.isUsable else {
-            return refuse("the trust bundle (version \(trust.version)) is \(validity.summary)")
+            return refuse(.bundleExpired, "bundle.validity", "the trust bundle (version \(trust.version)) is \(validity.summary)")
         }
         if case .inGracePeriod = validity {
             warnings.append("trust bundle version \(trust.version) is \(validity.summary)")
         }
 
-        let known = Set(bundle.publishers.map(\.name))
-        let unknown = policy.names.subtracting(known)
-        guard unknown.isEmpty else {
-            return refuse(
-                "the policy names publisher(s) \(unknown.sorted().joined(separator: ", ")) that trust bundle version \(trust.version) does not define"
-            )
-        }
-        guard policy.required >= 1, policy.required <= max(1, policy.names.isEmpty ? known.count : policy.names.count)
-        else {
-            return refuse("the policy requires \(policy.required) signers, more than it names")
-        }
-
-        let verifier: WasmVerifier
+        let module: WasmModule
         do {
-            verifier = try WasmVerifier(module: module, detachedSignature: detachedSignature, streamed: streamed)
-            digest = verifier.parts.parts.last?.rollingHash
+            module = try WasmModule(bytes: moduleBytes)
         } catch let error as WasmSignatureError {
-            return refuse(error.reason)
+            return refuse(.malformedModule, "module.parse", error.reason)
         } catch {
-            return refuse("\(error)")
+            return refuse(.malformedModule, "module.parse", "\(error)")
         }
 
-        var signers: [String] = []
-        var notes: [String] = []
-        for publisher in bundle.publishers where policy.names.isEmpty || policy.names.contains(publisher.name) {
-            let revoked =
-                bundle.revocations.keyIDs.contains(publisher.keyID)
-                || bundle.revocations.keyIDs.contains(publisher.spkiSHA256)
-            if let notBefore = publisher.notBefore, time.now < notBefore {
-                notes.append("publisher \(publisher.name) is not valid before \(RFC3339.format(notBefore))")
-                continue
-            }
-            if let notAfter = publisher.notAfter, time.now > notAfter {
-                notes.append("publisher \(publisher.name) is not valid after \(RFC3339.format(notAfter))")
-                continue
-            }
-            guard (try? verifier.verify(key: publisher.publicKey)) != nil else { continue }
-            if revoked {
-                notes.append(
-                    "the module is signed by publisher \(publisher.name) whose key \(publisher.keyID) is revoked")
-                continue
-            }
-            signers.append(publisher.name)
+        let collector = EvidenceCollector(trust: trust, time: time)
+        var findings: [EvidenceFinding] = []
+        var contentDigest: [UInt8]?
+        let keylessSection: Section?
+        do {
+            keylessSection = try KeylessWasm.keylessSection(of: module)
+        } catch let error as KeylessError {
+            return refuse(.malformedEvidence, "sigstore.section", error.reason)
+        } catch {
+            return refuse(.malformedEvidence, "sigstore.section", "\(error)")
         }
-        warnings += notes
-        guard signers.count >= policy.required else {
-            let got =
-                signers.isEmpty ? "no accepted signature" : "signatures by \(signers.joined(separator: ", ")) only"
-            let detail = notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")"
-            return refuse("policy \"\(policy.summary)\" not met: \(got)\(detail)")
+
+        if request.evidence != .keyless {
+            // wasmsig hashes do not cover an embedded keyless section (it is added after wasmsig signing).
+            var target = module
+            var parts = streamed
+            if keylessSection != nil, let stripped = try? KeylessWasm.detach(from: module).module,
+                let parsed = try? WasmModule(bytes: stripped)
+            {
+                target = parsed
+                parts = nil  // computed over the module with its keyless section
+            }
+            if let finding = collector.wasmsig(module: target, detached: detachedSignature, streamed: parts) {
+                findings.append(finding)
+            }
+            let moduleParts = parts.flatMap { ModuleParts(module: target, streamed: $0) } ?? ModuleParts(module: target)
+            contentDigest = moduleParts.parts.last?.rollingHash
         }
-        return TrustVerdict(
-            valid: true, signers: signers, bundleVersion: trust.version, reason: nil, warnings: warnings,
-            contentDigest: digest)
+        if request.evidence != .wasmsig {
+            if let section = keylessSection, let digest = try? KeylessWasm.signedDigest(of: module) {
+                findings.append(
+                    collector.sigstore(
+                        bundleBytes: Array(module.data(of: section)), digest: digest, form: .sigstoreEmbedded))
+            }
+            if let sigstoreBundle {
+                findings.append(
+                    collector.sigstore(
+                        bundleBytes: sigstoreBundle, digest: Digest.sha256(moduleBytes), form: .sigstoreDetached))
+            }
+        }
+        if contentDigest == nil {
+            contentDigest = ModuleParts(module: module).parts.last?.rollingHash
+        }
+        for finding in findings { warnings += finding.warnings }
+
+        let outcome = PolicyEvaluator.evaluate(findings, rule: rule, request: request)
+        let keyless = findings.first { finding in
+            finding.keyless != nil && outcome.counted.contains { $0.form == finding.form }
+        }?.keyless
+        var verdict = TrustVerdict(
+            valid: outcome.valid, signers: outcome.counted.map(\.name), bundleVersion: trust.version,
+            reason: outcome.reason, warnings: warnings, contentDigest: contentDigest, keyless: keyless)
+        verdict.code = outcome.code
+        verdict.failedCheck = outcome.check
+        verdict.rule = rule.name
+        verdict.authorities = outcome.counted
+        verdict.evidence = findings.map { finding in
+            EvidenceReport(
+                form: finding.form, proved: finding.signatures.compactMap { $0.first?.name },
+                problems: finding.problems)
+        }
+        return verdict
+    }
+
+    /// Why `request` cannot be evaluated against `bundle` (names an unknown authority, asks for more signers
+    /// than can exist), or nil.
+    public static func requestProblem(_ request: RequestPolicy, bundle: TrustBundle) -> String? {
+        requestProblem(request, rule: bundle.policy.rule(forModule: request.moduleName), bundle: bundle)
+    }
+
+    static func requestProblem(_ request: RequestPolicy, rule: TrustPolicy.Rule, bundle: TrustBundle) -> String? {
+        let kinds = bundle.authorityKinds
+        let unknown = request.authorities.filter { kinds[$0] == nil }
+        if !unknown.isEmpty {
+            return
+                "the request names authorit\(unknown.count == 1 ? "y" : "ies") \(unknown.sorted().joined(separator: ", ")) that trust bundle version \(bundle.version) does not define"
+        }
+        let available = request.authorities.isEmpty ? (rule.authorities?.count ?? kinds.count) : request.authorities.count
+        if let require = request.require, require < 1 || require > max(1, available) {
+            return "the request requires \(require) signers, but names only \(available) authorities"
+        }
+        return nil
     }
 }

@@ -1,4 +1,5 @@
 import KeylessWasm
+import Sigstore
 import WSCCrypto
 
 /// A trust bundle that passed the seal check: the only form of trust the verifier reads. Immutable; safe to
@@ -12,13 +13,23 @@ public final class SealedTrustBundle: Sendable {
     public let signerKeyIDs: [String]
     /// The keyless verifier for the bundle's Sigstore trust root, made once when the bundle is sealed.
     public let keylessVerifier: KeylessVerifier?
+    /// The Sigstore verifier for key-signed and private-CA bundles: the bundle's trust root, or an empty one
+    /// (no logs, no time-stamping authorities) when it has none, so such bundles verify fully offline.
+    let sigstoreVerifier: SigstoreVerifier
 
     init(digest: [UInt8], bundle: TrustBundle, signerKeyIDs: [String]) {
         self.digest = digest
         self.bundle = bundle
         self.signerKeyIDs = signerKeyIDs
         self.keylessVerifier = bundle.sigstoreRoot.map { KeylessVerifier(trustedRoot: $0) }
+        self.sigstoreVerifier = SigstoreVerifier(trustedRoot: bundle.sigstoreRoot ?? Self.emptyRoot)
     }
+
+    /// A trusted root that trusts nothing: key-signed and private-CA bundles need none.
+    static let emptyRoot: TrustedRoot = {
+        // A constant document that always parses; a failure here is a programming error caught by every test.
+        try! TrustedRoot(json: Array(#"{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}"#.utf8))
+    }()
 
     /// The bundle's version.
     public var version: UInt64 { bundle.version }

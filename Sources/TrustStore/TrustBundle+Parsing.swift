@@ -5,7 +5,7 @@ import WSCJSON
 extension TrustBundle {
     static let topLevelKeys: Set<String> = [
         "version", "issuedAt", "notBefore", "expires", "gracePeriodSeconds", "publishers", "sigstore",
-        "certificateAuthorities", "identities", "revocations", "bundleKeys", "threshold", "tuf",
+        "certificateAuthorities", "identities", "revocations", "bundleKeys", "threshold", "tuf", "policy",
     ]
 
     /// Parses a payload strictly: unknown fields, duplicate keys, duplicate names or keys, bad values and
@@ -52,7 +52,14 @@ extension TrustBundle {
         certificateAuthorities = try Self.authorities(root.optional("certificateAuthorities"))
         identities = try Self.identities(root.optional("identities"))
         revocations = try Self.revocations(root.optional("revocations"))
-        if let sigstore = root.optional("sigstore") {
+        if let given = root.optional("sigstore") {
+            // trusted_root.json follows the protobuf JSON mapping (null = absent, proto field names).
+            let sigstore: JSONValue
+            do {
+                sigstore = try TrustedRoot.protoNormalized(given)
+            } catch let error as SigstoreError {
+                throw TrustStoreError(.malformedBundle, "bundle.sigstore: \(error.reason)")
+            }
             try SigstoreTrustedRootCheck.validate(sigstore, "bundle.sigstore")
             do {
                 sigstoreRoot = try TrustedRoot(json: JSONWriter.encode(sigstore))
@@ -65,6 +72,23 @@ extension TrustBundle {
             sigstoreTrustedRoot = nil
             sigstoreRoot = nil
         }
+
+        var kinds: [String: AuthorityKind] = [:]
+        for (list, kind) in [
+            (publishers.map(\.name), AuthorityKind.publisher), (identities.map(\.name), .identity),
+            (certificateAuthorities.map(\.name), .certificateAuthority),
+        ] {
+            for name in list {
+                guard kinds.updateValue(kind, forKey: name) == nil else {
+                    throw TrustStoreError(
+                        .malformedBundle,
+                        "the authority name \"\(name)\" is used twice (publishers, identities and certificate authorities share one namespace)"
+                    )
+                }
+            }
+        }
+        policy = try TrustPolicy(json: root.optional("policy"), authorities: kinds)
+        identityIndex = IdentityIndex(identities)
 
         let keyList = try root.require("bundleKeys", "bundle").asArray("bundle.bundleKeys")
         guard !keyList.isEmpty, keyList.count <= BundleLimits.bundleKeys else {
@@ -116,6 +140,21 @@ extension TrustBundle {
         }
     }
 
+    /// A publisher key: PEM (Ed25519, ECDSA P-256/P-384, RSA), or wasmsign2's raw public key form (33 bytes:
+    /// 0x01 then the Ed25519 key) in hex or Base64.
+    static func publisherKey(_ text: String, _ path: String) throws -> PublicKey {
+        if text.hasPrefix("-----BEGIN") { return try publicKey(text, path) }
+        guard let raw = Hex.decode(text.lowercased()) ?? Base64.decode(text) else {
+            throw TrustStoreError(
+                .invalidKeyMaterial, "\(path) is neither a PEM public key nor a wasmsign2 raw key in hex or Base64")
+        }
+        do {
+            return try PublicKey(wasmsignRaw: raw)
+        } catch let error as CryptoError {
+            throw TrustStoreError(.invalidKeyMaterial, "\(path) is not a usable wasmsign2 public key: \(error.reason)")
+        }
+    }
+
     static func name(_ value: JSONValue, _ path: String) throws -> String {
         let name = try value.asString(path)
         guard !name.isEmpty, name.utf8.count <= BundleLimits.nameLength,
@@ -144,12 +183,10 @@ extension TrustBundle {
             guard names.insert(Array(name.utf8)).inserted else {
                 throw TrustStoreError(.malformedBundle, "\(path).name \"\(name)\" is used by another publisher")
             }
-            let key = try publicKey(
+            let key = try publisherKey(
                 object.require("publicKey", path).asString("\(path).publicKey"), "\(path).publicKey")
-            guard let keyID = key.wasmsigKeyID.map(Hex.encode) else {
-                throw TrustStoreError(
-                    .invalidKeyMaterial, "\(path).publicKey must be an Ed25519 key (wasmsig signatures are Ed25519)")
-            }
+            let spki = Hex.encode(Digest.sha256(key.spkiDER))
+            let keyID = key.wasmsigKeyID.map(Hex.encode) ?? spki
             guard ids.insert(keyID).inserted else {
                 throw TrustStoreError(
                     .malformedBundle, "\(path) has the same key as another publisher (key id \(keyID))")
@@ -162,7 +199,7 @@ extension TrustBundle {
                 return t
             }
             return Publisher(
-                name: name, publicKey: key, keyID: keyID, spkiSHA256: Hex.encode(Digest.sha256(key.spkiDER)),
+                name: name, publicKey: key, keyID: keyID, spkiSHA256: spki,
                 notBefore: try optionalTime("notBefore"), notAfter: try optionalTime("notAfter"))
         }
     }
@@ -178,26 +215,72 @@ extension TrustBundle {
         return try list.enumerated().map { index, item in
             let path = "bundle.certificateAuthorities[\(index)]"
             let object = try item.asObject(path)
-            try object.rejectUnknownKeys(allowed: ["name", "certificates"], path)
+            try object.rejectUnknownKeys(
+                allowed: ["name", "certificates", "intermediates", "requireCodeSigning", "subjectPattern", "sanPattern"],
+                path)
             let name = try Self.name(object.require("name", path), "\(path).name")
             guard names.insert(Array(name.utf8)).inserted else {
                 throw TrustStoreError(.malformedBundle, "\(path).name \"\(name)\" is used by another authority")
             }
-            let pems = try object.require("certificates", path).asArray("\(path).certificates")
-            guard !pems.isEmpty, pems.count <= BundleLimits.certificatesPerAuthority else {
-                throw TrustStoreError(
-                    .malformedBundle,
-                    "\(path).certificates must hold 1 to \(BundleLimits.certificatesPerAuthority) certificates")
-            }
-            let certificates = try pems.enumerated().map { i, pem in
-                do {
-                    return try Certificate(pem: pem.asString("\(path).certificates[\(i)]"))
-                } catch let error as CryptoError {
+            func certificates(_ key: String, required: Bool) throws -> [Certificate] {
+                guard let value = object.optional(key) else {
+                    if required { throw TrustStoreError(.malformedBundle, "\(path).\(key) is required") }
+                    return []
+                }
+                let pems = try value.asArray("\(path).\(key)")
+                guard pems.count >= (required ? 1 : 0), pems.count <= BundleLimits.certificatesPerAuthority else {
                     throw TrustStoreError(
-                        .invalidKeyMaterial, "\(path).certificates[\(i)] does not parse: \(error.reason)")
+                        .malformedBundle,
+                        "\(path).\(key) must hold \(required ? 1 : 0) to \(BundleLimits.certificatesPerAuthority) certificates")
+                }
+                return try pems.enumerated().flatMap { i, pem in
+                    do {
+                        return try Certificate.parseChain(pem: pem.asString("\(path).\(key)[\(i)]"))
+                    } catch let error as CryptoError {
+                        throw TrustStoreError(
+                            .invalidKeyMaterial, "\(path).\(key)[\(i)] does not parse: \(error.reason)")
+                    }
                 }
             }
-            return CertificateAuthority(name: name, certificates: certificates)
+            let given = try certificates("certificates", required: true)
+            let extra = try certificates("intermediates", required: false)
+            guard given.count + extra.count <= BundleLimits.certificatesPerAuthority else {
+                throw TrustStoreError(
+                    .limitExceeded,
+                    "\(path) holds more than \(BundleLimits.certificatesPerAuthority) certificates in all")
+            }
+            let roots = given.filter { $0.subject == $0.issuer && $0.isSignedBy($0) }
+            guard !roots.isEmpty else {
+                throw TrustStoreError(
+                    .malformedBundle,
+                    "\(path).certificates holds no self-signed root certificate: give the CA's root (and its intermediates)")
+            }
+            let intermediates = given.filter { !roots.contains($0) } + extra
+            var requireCodeSigning = true
+            if let flag = object.optional("requireCodeSigning") {
+                guard case .bool(let b) = flag else {
+                    throw TrustStoreError(.malformedBundle, "\(path).requireCodeSigning must be true or false")
+                }
+                requireCodeSigning = b
+            }
+            func pattern(_ key: String) throws -> (String?, CompiledPattern?) {
+                guard let text = try object.optional(key)?.asString("\(path).\(key)") else { return (nil, nil) }
+                guard text.utf8.count <= BundleLimits.patternLength, let compiled = CompiledPattern(text) else {
+                    throw TrustStoreError(
+                        .malformedBundle,
+                        "\(path).\(key) is not a valid regular expression (at most \(BundleLimits.patternLength) bytes)")
+                }
+                return (text, compiled)
+            }
+            let (subjectPattern, compiledSubject) = try pattern("subjectPattern")
+            let (sanPattern, compiledSAN) = try pattern("sanPattern")
+            return CertificateAuthority(
+                name: name, certificates: given + extra, requireCodeSigning: requireCodeSigning,
+                subjectPattern: subjectPattern, sanPattern: sanPattern,
+                authority: VerificationPolicy.PrivateAuthority(
+                    validator: CertificateChainValidator(roots: roots), intermediates: intermediates,
+                    requiredExtendedKeyUsage: requireCodeSigning ? Certificate.codeSigningEKU : nil),
+                compiledSubject: compiledSubject, compiledSAN: compiledSAN)
         }
     }
 
@@ -211,7 +294,8 @@ extension TrustBundle {
         return try list.enumerated().map { index, item in
             let path = "bundle.identities[\(index)]"
             let object = try item.asObject(path)
-            try object.rejectUnknownKeys(allowed: ["issuer", "subject", "subjectPattern"], path)
+            try object.rejectUnknownKeys(allowed: ["name", "issuer", "subject", "subjectPattern"], path)
+            let givenName = try object.optional("name").map { try Self.name($0, "\(path).name") }
             let issuer = try object.require("issuer", path).asString("\(path).issuer")
             let subject = try object.optional("subject")?.asString("\(path).subject")
             let pattern = try object.optional("subjectPattern")?.asString("\(path).subjectPattern")
@@ -220,13 +304,18 @@ extension TrustBundle {
             }
             guard !issuer.isEmpty else { throw TrustStoreError(.malformedBundle, "\(path).issuer is empty") }
             if let pattern {
-                guard pattern.utf8.count <= 1024, (try? Regex(pattern)) != nil else {
+                guard pattern.utf8.count <= BundleLimits.patternLength, CompiledPattern(pattern) != nil else {
                     throw TrustStoreError(
                         .malformedBundle,
                         "\(path).subjectPattern is not a valid regular expression (at most 1024 bytes)")
                 }
             }
-            let identity = Identity(issuer: issuer, subject: subject, subjectPattern: pattern)
+            let defaultName = subject ?? pattern ?? ""
+            guard givenName != nil || defaultName.utf8.count <= BundleLimits.nameLength else {
+                throw TrustStoreError(
+                    .malformedBundle, "\(path) needs a \"name\": its subject is too long to serve as one")
+            }
+            let identity = Identity(name: givenName, issuer: issuer, subject: subject, subjectPattern: pattern)
             guard seen.insert(identity).inserted else {
                 throw TrustStoreError(.malformedBundle, "\(path) repeats another identity")
             }

@@ -9,13 +9,14 @@ public struct TrustBundle: Sendable {
     /// Largest payload accepted.
     public static let maximumPayloadSize = 8 << 20
 
-    /// A publisher: a named key allowed to sign modules (wasmsig, Ed25519), with an optional validity window.
+    /// A publisher: a named key allowed to sign modules, with an optional validity window. An Ed25519 key signs
+    /// wasmsig signatures and Sigstore bundles; ECDSA P-256/P-384 and RSA keys sign Sigstore bundles.
     public struct Publisher: Sendable {
         /// A unique name, e.g. `acme-release`.
         public let name: String
         /// The key.
         public let publicKey: PublicKey
-        /// The wasmsig key id (hex), used in revocations and verdicts.
+        /// The wasmsig key id (hex) for an Ed25519 key, else ``spkiSHA256``: used in revocations and verdicts.
         public let keyID: String
         /// Hex SHA-256 of the key's SubjectPublicKeyInfo; revocations may name a key this way too.
         public let spkiSHA256: String
@@ -23,18 +24,37 @@ public struct TrustBundle: Sendable {
         public let notBefore: Int64?
         /// Not valid after (Unix seconds), if set.
         public let notAfter: Int64?
+        /// The public-key hint Sigstore clients write for this key: standard Base64 of the SHA-256 of its DER
+        /// SubjectPublicKeyInfo.
+        public var sigstoreHint: String { Base64.encode(Hex.decode(spkiSHA256) ?? []) }
     }
 
-    /// A private certificate authority.
+    /// A private certificate authority: code signing with an organisation's own PKI.
     public struct CertificateAuthority: Sendable {
         /// A unique name.
         public let name: String
-        /// The certificates, root last.
+        /// The certificates as given: self-signed ones are the roots (trust anchors), the others intermediates.
         public let certificates: [Certificate]
+        /// Whether the leaf must list the code-signing extended key usage (default true).
+        public let requireCodeSigning: Bool
+        /// A regular expression the leaf's subject (RFC 2253) must match in full, if set.
+        public let subjectPattern: String?
+        /// A regular expression one of the leaf's email/URI/DNS names must match in full, if set.
+        public let sanPattern: String?
+        /// The authority as the Sigstore verifier takes it, built once when the bundle is sealed.
+        public let authority: VerificationPolicy.PrivateAuthority
+        /// ``subjectPattern`` and ``sanPattern``, compiled once when the bundle is sealed.
+        let compiledSubject: CompiledPattern?
+        let compiledSAN: CompiledPattern?
+
+        /// The self-signed certificates: the trust anchors.
+        public var roots: [Certificate] { authority.validator.roots }
     }
 
     /// A keyless signer the node accepts: an OIDC issuer and a subject, exact or a pattern.
     public struct Identity: Sendable, Hashable {
+        /// The authority name used by policy rules and requests (default: the subject or the pattern).
+        public let name: String
         /// The OIDC issuer, matched exactly.
         public let issuer: String
         /// The subject (certificate SAN), matched exactly; `nil` when `subjectPattern` is used.
@@ -42,8 +62,10 @@ public struct TrustBundle: Sendable {
         /// A regular expression the whole subject must match; `nil` when `subject` is used.
         public let subjectPattern: String?
 
-        /// Creates an identity; give exactly one of `subject` and `subjectPattern`.
-        public init(issuer: String, subject: String?, subjectPattern: String?) {
+        /// Creates an identity; give exactly one of `subject` and `subjectPattern`. `name` defaults to the subject
+        /// or the pattern.
+        public init(name: String? = nil, issuer: String, subject: String?, subjectPattern: String?) {
+            self.name = name ?? subject ?? subjectPattern ?? issuer
             self.issuer = issuer
             self.subject = subject
             self.subjectPattern = subjectPattern
@@ -101,6 +123,29 @@ public struct TrustBundle: Sendable {
     public let bundleKeys: KeyThreshold
     /// TUF refresh settings, if any.
     public let tuf: TUFSettings?
+    /// The verification rules.
+    public let policy: TrustPolicy
+    /// The identities, indexed for one lookup per keyless signature (exact ones by map, patterns compiled).
+    let identityIndex: IdentityIndex
+
+    /// Every authority name the bundle defines (publishers, identities, private CAs), with its kind.
+    public var authorityKinds: [String: AuthorityKind] {
+        var kinds: [String: AuthorityKind] = [:]
+        for p in publishers { kinds[p.name] = .publisher }
+        for i in identities { kinds[i.name] = .identity }
+        for c in certificateAuthorities { kinds[c.name] = .certificateAuthority }
+        return kinds
+    }
+}
+
+/// The kinds of authority a trust bundle names.
+public enum AuthorityKind: String, Sendable, Hashable {
+    /// A publisher key (wasmsig or key-signed Sigstore bundle).
+    case publisher
+    /// A keyless (Fulcio) identity.
+    case identity
+    /// A private certificate authority.
+    case certificateAuthority
 }
 
 /// Limits on the lists in a bundle.
@@ -113,4 +158,9 @@ enum BundleLimits {
     static let bundleKeys = 32
     static let targets = 64
     static let nameLength = 256
+    static let rules = 256
+    static let globsPerRule = 64
+    static let patternLength = 1024
+    /// Key-signed Sigstore bundles whose hint names no publisher: how many publisher keys are tried at most.
+    static let unhintedKeyCandidates = 16
 }

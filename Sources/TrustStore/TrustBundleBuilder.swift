@@ -20,6 +20,22 @@ public struct TrustBundleBuilder: Sendable {
         }
     }
 
+    /// A private certificate authority to include.
+    public struct CertificateAuthority: Sendable {
+        public var name: String
+        /// Roots (self-signed) and intermediates.
+        public var certificates: [Certificate]
+        public var requireCodeSigning: Bool = true
+        public var subjectPattern: String?
+        public var sanPattern: String?
+
+        /// Creates an authority entry.
+        public init(name: String, certificates: [Certificate]) {
+            self.name = name
+            self.certificates = certificates
+        }
+    }
+
     public var version: UInt64
     public var issuedAt: Int64
     public var notBefore: Int64
@@ -27,13 +43,15 @@ public struct TrustBundleBuilder: Sendable {
     public var gracePeriod: Int64 = 0
     public var publishers: [Publisher] = []
     public var sigstoreTrustedRoot: JSONValue?
-    public var certificateAuthorities: [(name: String, certificates: [Certificate])] = []
+    public var certificateAuthorities: [CertificateAuthority] = []
     public var identities: [TrustBundle.Identity] = []
     public var revokedKeyIDs: [String] = []
     public var revokedCertificateSHA256: [String] = []
     public var bundleKeys: [PublicKey]
     public var threshold: Int = 1
     public var tuf: TrustBundle.TUFSettings?
+    /// The policy document (`bundle.policy`): rules by module name, authorities, thresholds.
+    public var policy: JSONValue?
 
     /// Starts a bundle with its version, validity window and bundle keys.
     public init(version: UInt64, issuedAt: Int64, notBefore: Int64, expires: Int64, bundleKeys: [PublicKey]) {
@@ -77,11 +95,14 @@ public struct TrustBundleBuilder: Sendable {
                     "certificateAuthorities",
                     .array(
                         try certificateAuthorities.map { ca in
-                            .object(
-                                try JSONObject([
-                                    ("name", .string(ca.name)),
-                                    ("certificates", .array(ca.certificates.map { .string($0.pem) })),
-                                ]))
+                            var fields: [(String, JSONValue)] = [
+                                ("name", .string(ca.name)),
+                                ("certificates", .array(ca.certificates.map { .string($0.pem) })),
+                            ]
+                            if !ca.requireCodeSigning { fields.append(("requireCodeSigning", .bool(false))) }
+                            if let p = ca.subjectPattern { fields.append(("subjectPattern", .string(p))) }
+                            if let p = ca.sanPattern { fields.append(("sanPattern", .string(p))) }
+                            return .object(try JSONObject(fields))
                         })
                 ))
         }
@@ -91,7 +112,9 @@ public struct TrustBundleBuilder: Sendable {
                     "identities",
                     .array(
                         try identities.map { id in
-                            var fields: [(String, JSONValue)] = [("issuer", .string(id.issuer))]
+                            var fields: [(String, JSONValue)] = []
+                            if id.name != (id.subject ?? id.subjectPattern) { fields.append(("name", .string(id.name))) }
+                            fields.append(("issuer", .string(id.issuer)))
                             if let s = id.subject { fields.append(("subject", .string(s))) }
                             if let p = id.subjectPattern { fields.append(("subjectPattern", .string(p))) }
                             return .object(try JSONObject(fields))
@@ -109,6 +132,7 @@ public struct TrustBundleBuilder: Sendable {
                         ]))
                 ))
         }
+        if let policy { members.append(("policy", policy)) }
         if let tuf {
             members.append(
                 (

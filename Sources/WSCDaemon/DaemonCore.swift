@@ -213,21 +213,7 @@ final class DaemonCore: Sendable {
         _ frame: Frame, peer: PeerCredentials, passedFD: Int32?, requestID: Int64, started: UInt64,
         streamed: StreamedParts? = nil
     ) throws -> JSONObject {
-        var evidence = BundleVerifier.Evidence.any
-        if let value = frame.header["kind"] {
-            guard case .string(let k) = value, let parsed = BundleVerifier.Evidence(rawValue: k) else {
-                throw ProtocolError(.badRequest, "kind must be \"any\", \"wasmsig\" or \"keyless\"")
-            }
-            evidence = parsed
-        }
-        let names = try stringList(frame.header, "publishers")
-        var policy: PublisherPolicy = names.isEmpty ? .anyPublisher : .anyOf(Set(names))
-        if let value = frame.header["require"] {
-            guard case .integer(let k) = value, k >= 1, !names.isEmpty, k <= names.count else {
-                throw ProtocolError(.badRequest, "require must be an integer from 1 to the number of publishers listed")
-            }
-            policy = .threshold(Int(k), of: Set(names))
-        }
+        let request = try requestPolicy(frame.header)
         guard let snapshot = trust.active else {
             throw ProtocolError(
                 .noTrust, "no trust bundle is installed; install one with `wscctl rotate --bundle FILE`")
@@ -257,10 +243,12 @@ final class DaemonCore: Sendable {
                 bytes.removeLast(length)
             }
         }
+        if let problem = BundleVerifier.requestProblem(request, bundle: snapshot.bundle) {
+            throw ProtocolError(.badRequest, problem)
+        }
         let verdict = BundleVerifier.verify(
             moduleBytes: bytes, detachedSignature: signature, sigstoreBundle: sigstoreBundle, trust: snapshot,
-            policy: policy,
-            evidence: evidence, time: trust.trustedTime(), streamed: streamed)
+            request: request, time: trust.trustedTime(), streamed: streamed)
         // The verification's own hashing gives the content digest: no second pass over the module.
         let digest = verdict.contentDigest.map(Hex.encode) ?? "-"
         let micros = Double(Monotonic.nanoseconds() - started) / 1000
@@ -270,30 +258,42 @@ final class DaemonCore: Sendable {
             verdict.valid ? "verified" : "refused",
             [
                 ("REQUEST_ID", "\(requestID)"), ("PEER_UID", "\(peer.uid)"), ("PEER_PID", "\(peer.pid)"),
-                ("VERDICT", verdict.valid ? "valid" : "invalid"), ("MODULE_DIGEST", digest),
-                ("BUNDLE_VERSION", "\(snapshot.version)"),
+                ("VERDICT", verdict.valid ? "valid" : "invalid"), ("VERDICT_CODE", verdict.code?.rawValue ?? "-"),
+                ("MODULE_DIGEST", digest), ("BUNDLE_VERSION", "\(snapshot.version)"),
+                ("RULE", verdict.rule ?? "-"),
             ])
-        var fields: [(String, JSONValue)] = [
-            ("valid", .bool(verdict.valid)), ("kind", .string(verdict.keyless == nil ? "wasmsig" : "keyless")),
-            ("signers", .array(verdict.signers.map { .string($0) })),
-            ("bundleVersion", .integer(Int64(clamping: snapshot.version))), ("contentSha256", .string(digest)),
-            ("warnings", .array(verdict.warnings.map { .string($0) })), ("policy", .string(policy.summary)),
-        ]
-        if let reason = verdict.reason { fields.append(("reason", .string(reason))) }
-        if let keyless = verdict.keyless {
-            fields.append(
-                (
-                    "keyless",
-                    .object(
-                        try JSONObject([
-                            ("identity", .string(keyless.identity)), ("issuer", .string(keyless.issuer)),
-                            ("logIndex", keyless.logIndex.map { .integer($0) } ?? .null),
-                            ("integratedTime", keyless.integratedTime.map { .integer($0) } ?? .null),
-                            ("form", .string(keyless.form)),
-                        ]))
-                ))
+        return verdict.json(request: request)
+    }
+
+    /// The request's narrowing of the bundle's rule: authority names (`authorities`, or the older
+    /// `publishers`), `require`, `moduleName`, `requireTlog` and the evidence `kind`.
+    func requestPolicy(_ header: JSONObject) throws -> RequestPolicy {
+        var request = RequestPolicy()
+        if let value = header["kind"] {
+            guard case .string(let k) = value, let parsed = RequestPolicy.Evidence(rawValue: k) else {
+                throw ProtocolError(.badRequest, "kind must be \"any\", \"wasmsig\" or \"keyless\"")
+            }
+            request.evidence = parsed
         }
-        return try JSONObject(fields)
+        let names = try stringList(header, "publishers") + stringList(header, "authorities")
+        request.authorities = Set(names)
+        if let value = header["require"] {
+            guard case .integer(let k) = value, k >= 1, k <= 4096 else {
+                throw ProtocolError(.badRequest, "require must be an integer from 1 to the number of authorities")
+            }
+            request.require = Int(k)
+        }
+        if let value = header["moduleName"] {
+            guard case .string(let name) = value, !name.isEmpty, name.utf8.count <= 256 else {
+                throw ProtocolError(.badRequest, "moduleName must be a string of 1 to 256 bytes")
+            }
+            request.moduleName = name
+        }
+        if let value = header["requireTlog"] {
+            guard case .bool(let b) = value else { throw ProtocolError(.badRequest, "requireTlog must be true or false") }
+            request.requireTlog = b
+        }
+        return request
     }
 
     func sign(_ frame: Frame, peer: PeerCredentials, passedFD: Int32?) throws -> (JSONObject, [UInt8]) {

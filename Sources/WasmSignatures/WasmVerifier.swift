@@ -81,6 +81,22 @@ public struct WasmVerifier: Sendable {
         return (records, keyIDs, notes)
     }
 
+    /// Whether `key` made a valid signature over some record of the signature data, whatever content that record
+    /// covers: when ``verify(key:)`` fails but this holds, the module was modified after `key` signed it.
+    public func hasSignature(by key: PublicKey) -> Bool {
+        !validRecords(for: key).records.isEmpty
+    }
+
+    /// The key ids the signature entries carry (entries without one are left out).
+    public var signatureKeyIDs: [[UInt8]] {
+        signatureData.records.flatMap { record in
+            record.signatures.compactMap { entry -> [UInt8]? in
+                if case .signature(let sig) = entry { return sig.keyID }
+                return nil
+            }
+        }
+    }
+
     /// Verifies the whole module against `key`.
     /// - Returns: what verified.
     /// - Throws: ``WasmSignatureError`` `.verificationFailed` with the reason.

@@ -59,12 +59,12 @@ enum BundleText {
             if p.notBefore != nil || p.notAfter != nil {
                 window = " valid \(p.notBefore.map(RFC3339.format) ?? "-") .. \(p.notAfter.map(RFC3339.format) ?? "-")"
             }
-            lines.append("    \(escape(p.name)) key id \(p.keyID)\(window)")
+            lines.append("    \(escape(p.name)) \(p.publicKey.type) key id \(p.keyID)\(window)")
         }
         lines.append("  identities  \(bundle.identities.count)")
         for id in bundle.identities {
             lines.append(
-                "    issuer \(escape(id.issuer)) subject \(id.subject.map(escape) ?? "~ " + escape(id.subjectPattern ?? ""))"
+                "    \(escape(id.name)): issuer \(escape(id.issuer)) subject \(id.subject.map(escape) ?? "~ " + escape(id.subjectPattern ?? ""))"
             )
         }
         lines.append("  private CAs \(bundle.certificateAuthorities.count)")
@@ -73,6 +73,16 @@ enum BundleText {
                 "    \(escape(ca.name)): \(ca.certificates.map { escape($0.subject) }.joined(separator: " <- "))")
         }
         lines.append("  sigstore    \(bundle.sigstoreTrustedRoot == nil ? "none" : "trusted root embedded")")
+        let rules = bundle.policy.rules + [bundle.policy.defaultRule]
+        lines.append("  policy      \(bundle.policy.document == nil ? "none (any one authority)" : "\(rules.count) rule(s)")")
+        for rule in rules {
+            let modules = rule.modules.isEmpty ? "every other module" : rule.modules.map { escape($0.source) }.joined(separator: ", ")
+            let who = rule.authorities.map { $0.sorted().map(escape).joined(separator: ", ") } ?? "any authority"
+            var extra = ""
+            if rule.requireTlog { extra += ", transparency log required" }
+            if rule.requireTimestamp { extra += ", timestamp required" }
+            lines.append("    \(escape(rule.name)): \(modules): \(rule.threshold) of \(who)\(extra)")
+        }
         lines.append(
             "  revocations \(bundle.revocations.keyIDs.count) key id(s), \(bundle.revocations.certificateSHA256.count) certificate(s)"
         )

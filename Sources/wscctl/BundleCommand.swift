@@ -135,6 +135,9 @@ struct BundleCreateCommand: ParsableCommand {
     @Option(help: "Accepted keyless signers as ISSUER=REGEX on the subject (repeatable).")
     var identityPattern: [String] = []
 
+    @Option(help: "A JSON policy document (rules by module name, authorities, thresholds; see docs/trust-bundle.md).")
+    var policy: String?
+
     @Option(help: "Revoked key id (hex wasmsig key id or SPKI SHA-256; repeatable).")
     var revokeKeyId: [String] = []
 
@@ -176,7 +179,7 @@ struct BundleCreateCommand: ParsableCommand {
             let (name, path) = try BundleFiles.splitPair(entry, "--ca")
             let text = String(decoding: try FileIO.read(path, what: "CA file", limit: 1 << 20), as: UTF8.self)
             do {
-                builder.certificateAuthorities.append((name, try Certificate.parseChain(pem: text)))
+                builder.certificateAuthorities.append(.init(name: name, certificates: try Certificate.parseChain(pem: text)))
             } catch let error as CryptoError {
                 throw CLIError.usage("\(path): \(error.reason)")
             }
@@ -188,6 +191,14 @@ struct BundleCreateCommand: ParsableCommand {
         for entry in identityPattern {
             let (issuer, pattern) = try BundleFiles.splitPair(entry, "--identity-pattern")
             builder.identities.append(.init(issuer: issuer, subject: nil, subjectPattern: pattern))
+        }
+        if let policy {
+            let bytes = try FileIO.read(policy, what: "policy document", limit: 1 << 20)
+            do {
+                builder.policy = try JSONParser.parse(bytes)
+            } catch let error as JSONError {
+                throw CLIError.usage("\(policy): \(error.reason)")
+            }
         }
         builder.revokedKeyIDs = revokeKeyId.map { $0.lowercased() }
         builder.revokedCertificateSHA256 = revokeCertSha256.map { $0.lowercased() }

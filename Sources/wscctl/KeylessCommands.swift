@@ -30,6 +30,9 @@ struct KeylessOptions: ParsableArguments {
     @Flag(help: "Accepted for cosign compatibility; verification is always offline.")
     var offline = false
 
+    @Flag(help: "Count only Sigstore evidence with a verified transparency log entry.")
+    var requireTlog = false
+
     var isRequested: Bool { bundle != nil || keyless }
 
     /// Keyless options without --bundle or --keyless are a usage error.

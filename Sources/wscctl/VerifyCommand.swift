@@ -48,11 +48,18 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Seal key file for the state directory.")
     var sealKey: String?
 
-    @Option(help: "With --state-dir: a publisher that may sign (repeatable; default: any publisher of the bundle).")
+    @Option(
+        name: [.customLong("publisher"), .customLong("authority")],
+        help:
+            "With --state-dir or --daemon: an authority (publisher, identity or private CA of the bundle) that may count (repeatable; default: those the bundle's rule accepts). Narrows only."
+    )
     var publisher: [String] = []
 
-    @Option(help: "With --state-dir or --daemon: how many distinct listed publishers must have signed.")
+    @Option(help: "With --state-dir or --daemon: how many distinct authorities must have signed (at least the rule's).")
     var require: Int?
+
+    @Option(help: "With --state-dir or --daemon: the module's name, to choose the trust bundle's rule.")
+    var moduleName: String?
 
     @Flag(help: "Ask the running wscd (its sealed trust bundle) instead of verifying in this process.")
     var daemon = false
@@ -166,40 +173,39 @@ struct VerifyCommand: ParsableCommand {
             throw CLIError.invalid(
                 "no trust bundle is installed in \(stateDir): install one with wscctl bundle install")
         }
-        let names = Set(publisher)
-        let policy: PublisherPolicy
-        if let require {
-            guard !names.isEmpty else {
-                throw CLIError.usage("--require needs the publishers it counts (--publisher NAME)")
-            }
-            policy = .threshold(require, of: names)
-        } else {
-            policy = names.isEmpty ? .anyPublisher : .anyOf(names)
+        let request = try requestPolicy()
+        if let problem = BundleVerifier.requestProblem(request, bundle: trust.bundle) {
+            throw CLIError.usage(problem)
         }
         let moduleBytes = try FileIO.read(input, what: "module", limit: ModuleFiles.limits.maximumModuleSize)
         let detached = try signatureFile.map { try ModuleFiles.loadSignature($0) }
         let sigstoreBundle = try keyless.bundle.map { try FileIO.read($0, what: "Sigstore bundle", limit: 1 << 20) }
-        let evidence: BundleVerifier.Evidence = (keyless.keyless || sigstoreBundle != nil) ? .keyless : .any
         let verdict = BundleVerifier.verify(
             moduleBytes: moduleBytes, detachedSignature: detached, sigstoreBundle: sigstoreBundle, trust: trust,
-            policy: policy, evidence: evidence, time: store.trustedTime())
+            request: request, time: store.trustedTime())
         if json {
-            printJSON(
-                TrustVerdictJSON(
-                    module: input, valid: verdict.valid, signers: verdict.signers, bundleVersion: verdict.bundleVersion,
-                    policy: policy.summary, reason: verdict.reason, warnings: verdict.warnings))
+            print(String(decoding: JSONWriter.encode(.object(verdict.json(request: request, module: input)), pretty: true), as: UTF8.self))
         } else {
             for warning in verdict.warnings { writeStderr("wscctl: warning: \(warning)\n") }
             if verdict.valid {
                 print(
-                    "\(input): valid, signed by \(verdict.signers.joined(separator: ", ")) under trust bundle version \(verdict.bundleVersion ?? 0)"
+                    "\(input): valid, signed by \(verdict.signers.joined(separator: ", ")) under trust bundle version \(verdict.bundleVersion ?? 0) (rule \(verdict.rule ?? "default"))"
                 )
             }
         }
         if !verdict.valid {
             throw CLIError.invalid(
-                "\(input): refused under trust bundle version \(verdict.bundleVersion ?? 0): \(verdict.reason ?? "")")
+                "\(input): refused under trust bundle version \(verdict.bundleVersion ?? 0) [\(verdict.code?.rawValue ?? "-")]: \(verdict.reason ?? "")"
+            )
         }
+    }
+
+    /// The narrowing this command asks for; `--require` without names counts any authorities the rule accepts.
+    func requestPolicy() throws -> RequestPolicy {
+        var request = RequestPolicy(authorities: Set(publisher), require: require, moduleName: moduleName)
+        request.requireTlog = keyless.requireTlog
+        if keyless.keyless || keyless.bundle != nil { request.evidence = .keyless }
+        return request
     }
 
     func verifyWithDaemon() throws {
@@ -207,8 +213,10 @@ struct VerifyCommand: ParsableCommand {
             throw CLIError.usage("--daemon verifies against wscd's trust bundle: -K, -s and --state-dir do not apply")
         }
         var fields: [(String, JSONValue)] = [("kind", .string("any"))]
-        if !publisher.isEmpty { fields.append(("publishers", .array(publisher.map { .string($0) }))) }
+        if !publisher.isEmpty { fields.append(("authorities", .array(publisher.map { .string($0) }))) }
         if let require { fields.append(("require", .integer(Int64(require)))) }
+        if let moduleName { fields.append(("moduleName", .string(moduleName))) }
+        if keyless.requireTlog { fields.append(("requireTlog", .bool(true))) }
         var body: [UInt8] = []
         var passFD: Int32?
         if fd {
@@ -243,7 +251,9 @@ struct VerifyCommand: ParsableCommand {
             throw daemonError(error)
         }
         if json {
-            print(String(decoding: JSONWriter.encode(.object(result), pretty: true), as: UTF8.self))
+            // The same shape as the offline verdict: the daemon's result with the input's name first.
+            let shaped = (try? JSONObject([("module", .string(input))] + result.members.map { ($0.key, $0.value) })) ?? result
+            print(String(decoding: JSONWriter.encode(.object(shaped), pretty: true), as: UTF8.self))
         }
         let valid = result["valid"] == .bool(true)
         var signers: [String] = []
@@ -260,7 +270,9 @@ struct VerifyCommand: ParsableCommand {
         if !valid {
             var reason = ""
             if case .string(let r) = result["reason"] ?? .null { reason = r }
-            throw CLIError.invalid("\(input): refused by wscd under trust bundle version \(version): \(reason)")
+            var code = "-"
+            if case .string(let c) = result["code"] ?? .null { code = c }
+            throw CLIError.invalid("\(input): refused by wscd under trust bundle version \(version) [\(code)]: \(reason)")
         }
     }
 }

@@ -127,4 +127,28 @@ import WSCCrypto
         #expect(throws: SigstoreError(.malformedTrustedRoot, "")) { _ = try TrustedRoot(json: Array(broken.utf8)) }
         #expect(throws: SigstoreError(.malformedTrustedRoot, "")) { _ = try TrustedRoot(json: Array("{}".utf8)) }
     }
+
+    /// Protobuf JSON: `null` means absent, and proto field names are accepted beside lowerCamel ones, as
+    /// Sigstore's own clients read them. A field in both spellings is refused.
+    @Test func trustedRootAndBundlesFollowTheProtobufJSONMapping() throws {
+        let text = String(decoding: try Self.load("../sigstore-prod/trusted_root.json"), as: UTF8.self)
+        let nulls = text.replacingOccurrences(
+            of: "\"start\": \"2021-01-12T11:53:27Z\"", with: "\"start\": \"2021-01-12T11:53:27Z\", \"end\": null")
+        #expect(nulls != text)
+        let root = try TrustedRoot(json: Array(nulls.utf8))
+        let verifier = SigstoreVerifier(trustedRoot: root)
+        let bundle = try Self.load("happy-path-v0.3/bundle.sigstore.json")
+        _ = try verifier.verify(bundle: bundle, artifact: .bytes(try Self.load("a.txt")), policy: Self.policy)
+
+        let snake = text.replacingOccurrences(of: "\"baseUrl\"", with: "\"base_url\"")
+        #expect(snake != text)
+        _ = try TrustedRoot(json: Array(snake.utf8))
+        let both = text.replacingOccurrences(of: "\"baseUrl\":", with: "\"base_url\": \"x\", \"baseUrl\":")
+        #expect(throws: SigstoreError(.malformedTrustedRoot, "")) { _ = try TrustedRoot(json: Array(both.utf8)) }
+
+        let bundleText = String(decoding: bundle, as: UTF8.self)
+        let withNull = bundleText.replacingOccurrences(of: "\"mediaType\":", with: "\"dsseEnvelope\": null, \"mediaType\":")
+        #expect(withNull != bundleText)
+        _ = try Self.verify(Array(withNull.utf8))
+    }
 }

@@ -1,0 +1,317 @@
+import KeylessWasm
+import Sigstore
+import WSCCrypto
+import WSCJSON
+import WasmSignatures
+
+/// One piece of evidence after its single evaluation: for each signature in it, the authorities that signature
+/// can stand for (normally one), and what failed.
+struct EvidenceFinding: Sendable {
+    let form: EvidenceForm
+    /// One entry per valid signature; each signature counts for at most one authority.
+    var signatures: [[SatisfiedAuthority]] = []
+    var problems: [EvidenceProblem] = []
+    var warnings: [String] = []
+    /// For keyless evidence that proved an identity: who signed (for the verdict's `keyless` field).
+    var keyless: KeylessSigner? = nil
+
+    mutating func problem(_ code: VerdictCode, _ check: String, _ reason: String) {
+        problems.append(EvidenceProblem(code: code, check: check, reason: reason))
+    }
+}
+
+/// Evaluates each piece of evidence a module carries exactly once against the bundle's authorities: the wasmsig
+/// signatures (embedded or detached; hashed once) and each Sigstore bundle (embedded section, detached file;
+/// verified once, its signer then looked up). Pure: bytes, trust and a time in, findings out.
+struct EvidenceCollector {
+    let trust: SealedTrustBundle
+    let time: TrustedTime
+
+    var bundle: TrustBundle { trust.bundle }
+
+    /// The wasmsig signatures: every publisher whose Ed25519 key signed exactly this content.
+    func wasmsig(module: WasmModule, detached: [UInt8]?, streamed: StreamedParts?) -> EvidenceFinding? {
+        var finding = EvidenceFinding(form: detached == nil ? .wasmsigEmbedded : .wasmsigDetached)
+        let verifier: WasmVerifier
+        do {
+            verifier = try WasmVerifier(module: module, detachedSignature: detached, streamed: streamed)
+        } catch let error as WasmSignatureError {
+            if error.code == .noSignatures { return nil }
+            finding.problem(.malformedEvidence, "wasmsig.parse", "the wasmsig signature data: \(error.reason)")
+            return finding
+        } catch {
+            finding.problem(.malformedEvidence, "wasmsig.parse", "the wasmsig signature data: \(error)")
+            return finding
+        }
+        var matchedKeyIDs = Set<[UInt8]>()
+        for publisher in bundle.publishers where publisher.publicKey.type == .ed25519 {
+            let result: WasmsigVerdict
+            do {
+                result = try verifier.verify(key: publisher.publicKey)
+            } catch {
+                if verifier.hasSignature(by: publisher.publicKey) {
+                    publisher.publicKey.wasmsigKeyID.map { _ = matchedKeyIDs.insert($0) }
+                    finding.problem(
+                        .contentModified, "wasmsig.content",
+                        "publisher \(publisher.name) (key \(publisher.keyID)) signed other content: the module was modified, truncated or re-split after signing"
+                    )
+                }
+                continue
+            }
+            publisher.publicKey.wasmsigKeyID.map { _ = matchedKeyIDs.insert($0) }
+            finding.warnings += result.notes
+            guard admit(publisher, &finding, check: "wasmsig") else { continue }
+            finding.signatures.append([
+                SatisfiedAuthority(
+                    name: publisher.name, kind: .publisher, signer: publisher.keyID, form: finding.form, logIndex: nil,
+                    integratedTime: nil, timestamped: false)
+            ])
+        }
+        if finding.signatures.isEmpty, finding.problems.isEmpty {
+            let unknown = Set(verifier.signatureKeyIDs).subtracting(matchedKeyIDs).map(Hex.encode).sorted()
+            finding.problem(
+                .unknownSigner, "wasmsig.signer",
+                unknown.isEmpty
+                    ? "no publisher of trust bundle version \(trust.version) made any of the module's wasmsig signatures"
+                    : "the module is signed by key id\(unknown.count == 1 ? "" : "s") \(unknown.joined(separator: ", ")), which no publisher of trust bundle version \(trust.version) holds"
+            )
+        }
+        return finding
+    }
+
+    /// Whether `publisher` may count now: not revoked, inside its window. Records why not.
+    func admit(_ publisher: TrustBundle.Publisher, _ finding: inout EvidenceFinding, check: String) -> Bool {
+        if bundle.revocations.keyIDs.contains(publisher.keyID)
+            || bundle.revocations.keyIDs.contains(publisher.spkiSHA256)
+        {
+            finding.problem(
+                .keyRevoked, "\(check).revocation",
+                "the module is signed by publisher \(publisher.name) whose key \(publisher.keyID) is revoked by trust bundle version \(trust.version)"
+            )
+            return false
+        }
+        if let notBefore = publisher.notBefore, time.now < notBefore {
+            finding.problem(
+                .keyNotValidNow, "\(check).publisherWindow",
+                "publisher \(publisher.name) is not valid before \(RFC3339.format(notBefore))")
+            return false
+        }
+        if let notAfter = publisher.notAfter, time.now > notAfter {
+            finding.problem(
+                .keyNotValidNow, "\(check).publisherWindow",
+                "publisher \(publisher.name) is not valid after \(RFC3339.format(notAfter))")
+            return false
+        }
+        return true
+    }
+
+    /// A Sigstore bundle (`bundleBytes`) over the artifact whose SHA-256 is `digest`: key-signed (a publisher),
+    /// keyless (an identity) or private-CA-signed (a certificate authority).
+    func sigstore(bundleBytes: [UInt8], digest: [UInt8], form: EvidenceForm) -> EvidenceFinding {
+        var finding = EvidenceFinding(form: form)
+        let parsed: ParsedSigstoreBundle
+        do {
+            parsed = try ParsedSigstoreBundle(json: bundleBytes)
+        } catch let error as SigstoreError {
+            finding.problem(.malformedEvidence, "sigstore.parse", "the Sigstore bundle: \(error.reason)")
+            return finding
+        } catch {
+            finding.problem(.malformedEvidence, "sigstore.parse", "the Sigstore bundle: \(error)")
+            return finding
+        }
+        switch parsed.signerMaterial {
+        case .publicKey(let hint):
+            keySigned(parsed, hint: hint, digest: digest, &finding)
+        case .certificate:
+            certificateSigned(parsed, digest: digest, &finding)
+        }
+        return finding
+    }
+
+    /// The publishers a key-signed bundle's hint names (Base64 or hex of the SPKI SHA-256, or a wasmsig key
+    /// id); without a usable hint, the first few publishers (a hint is only a hint: the signature decides).
+    func candidates(hint: String?) -> (publishers: [TrustBundle.Publisher], hinted: Bool) {
+        if let hint, !hint.isEmpty {
+            let named = bundle.publishers.filter {
+                $0.sigstoreHint == hint || $0.spkiSHA256 == hint.lowercased() || $0.keyID == hint.lowercased()
+            }
+            if !named.isEmpty { return (named, true) }
+        }
+        return (Array(bundle.publishers.prefix(BundleLimits.unhintedKeyCandidates)), false)
+    }
+
+    func keySigned(_ parsed: ParsedSigstoreBundle, hint: String?, digest: [UInt8], _ finding: inout EvidenceFinding) {
+        let (publishers, hinted) = candidates(hint: hint)
+        let verifier = trust.sigstoreVerifier
+        var lastError: SigstoreError? = nil
+        for publisher in publishers {
+            var policy = VerificationPolicy(signer: .managedKey(publisher.publicKey))
+            policy.allowManagedKeyWithoutLog = true
+            do {
+                let verdict = try verifier.verify(parsed: parsed, artifact: .sha256Digest(digest), policy: policy)
+                finding.warnings += verdict.notes
+                guard admit(publisher, &finding, check: "sigstore") else { return }
+                finding.signatures.append([
+                    SatisfiedAuthority(
+                        name: publisher.name, kind: .publisher, signer: publisher.keyID, form: finding.form,
+                        logIndex: verdict.logIndex, integratedTime: verdict.integratedTime,
+                        timestamped: verdict.verifiedTimestampCount > 0)
+                ])
+                return
+            } catch let error as SigstoreError {
+                lastError = error
+                // A named key that does not verify: the content (or the bundle) is not what it signed.
+                if hinted {
+                    let modified = error.code == .signatureInvalid || error.code == .digestMismatch
+                    finding.problem(
+                        modified ? .contentModified : Self.code(for: error), "sigstore.\(error.code)",
+                        "the Sigstore bundle names publisher \(publisher.name): \(error.reason)")
+                    return
+                }
+            } catch {
+                finding.problem(.evidenceInvalid, "sigstore.verify", "\(error)")
+                return
+            }
+        }
+        let detail = lastError.map { " (\($0.reason))" } ?? ""
+        finding.problem(
+            .unknownSigner, "sigstore.signer",
+            "the Sigstore bundle is signed by a key\(hint.map { " with hint \($0)" } ?? "") that no publisher of trust bundle version \(trust.version) holds\(detail)"
+        )
+    }
+
+    func certificateSigned(_ parsed: ParsedSigstoreBundle, digest: [UInt8], _ finding: inout EvidenceFinding) {
+        var fulcioProblem: EvidenceProblem? = nil
+        if let keyless = trust.keylessVerifier, !bundle.identities.isEmpty {
+            do {
+                let verdict = try keyless.sigstore.verify(
+                    parsed: parsed, artifact: .sha256Digest(digest), policy: VerificationPolicy(signer: .anyIdentity))
+                guard notRevoked(verdict, &finding) else { return }
+                let issuer = verdict.issuer ?? ""
+                let names = bundle.identityIndex.names(issuer: issuer, subjects: verdict.subjectAlternativeNames)
+                let who = "\(verdict.identity ?? "?") (\(issuer))"
+                guard !names.isEmpty else {
+                    finding.problem(
+                        .identityMismatch, "sigstore.identity",
+                        "the keyless signer \(who) is none of the \(bundle.identities.count) identities trust bundle version \(trust.version) accepts"
+                    )
+                    return
+                }
+                finding.warnings += verdict.notes
+                finding.keyless = KeylessSigner(
+                    identity: verdict.identity ?? "", issuer: issuer, logIndex: verdict.logIndex,
+                    integratedTime: verdict.integratedTime,
+                    form: finding.form == .sigstoreEmbedded ? "embedded" : "detached")
+                finding.signatures.append(
+                    names.map {
+                        SatisfiedAuthority(
+                            name: $0, kind: .identity, signer: who, form: finding.form, logIndex: verdict.logIndex,
+                            integratedTime: verdict.integratedTime, timestamped: verdict.verifiedTimestampCount > 0)
+                    })
+                return
+            } catch let error as SigstoreError {
+                // Only a chain that is not Fulcio's may still be a private CA's.
+                let problem = EvidenceProblem(
+                    code: Self.code(for: error), check: "sigstore.\(error.code)", reason: "keyless: \(error.reason)")
+                guard error.code == .certificateChainInvalid, !bundle.certificateAuthorities.isEmpty else {
+                    finding.problems.append(problem)
+                    return
+                }
+                fulcioProblem = problem
+            } catch {
+                finding.problem(.evidenceInvalid, "sigstore.verify", "\(error)")
+                return
+            }
+        }
+        guard !bundle.certificateAuthorities.isEmpty else {
+            if let fulcioProblem {
+                finding.problems.append(fulcioProblem)
+            } else {
+                finding.problem(
+                    .noTrustMaterial, "sigstore.trustRoot",
+                    trust.keylessVerifier == nil
+                        ? "the Sigstore bundle is certificate-signed, but trust bundle version \(trust.version) has no Sigstore trust root and no private CA"
+                        : "the Sigstore bundle is certificate-signed, but trust bundle version \(trust.version) accepts no keyless identity and no private CA"
+                )
+            }
+            return
+        }
+        var reasons: [String] = []
+        for ca in bundle.certificateAuthorities {
+            var policy = VerificationPolicy(signer: .certificateAuthority(ca.authority))
+            policy.allowManagedKeyWithoutLog = true
+            policy.fallbackTime = time.now
+            let verdict: SigstoreVerdict
+            do {
+                verdict = try trust.sigstoreVerifier.verify(
+                    parsed: parsed, artifact: .sha256Digest(digest), policy: policy)
+            } catch let error as SigstoreError {
+                if error.code == .certificateChainInvalid {
+                    reasons.append("\(ca.name): \(error.reason)")
+                    continue
+                }
+                let modified = error.code == .signatureInvalid || error.code == .digestMismatch
+                finding.problem(
+                    modified ? .contentModified : Self.code(for: error), "sigstore.\(error.code)",
+                    "the certificate of private CA \(ca.name): \(error.reason)")
+                return
+            } catch {
+                finding.problem(.evidenceInvalid, "sigstore.verify", "\(error)")
+                return
+            }
+            guard notRevoked(verdict, &finding) else { return }
+            let subject = verdict.certificateSubject ?? ""
+            if let pattern = ca.compiledSubject, !pattern.matchesWhole(subject) {
+                finding.problem(
+                    .identityMismatch, "sigstore.caSubject",
+                    "the certificate subject \"\(subject)\" does not match private CA \(ca.name)'s subjectPattern")
+                return
+            }
+            if let pattern = ca.compiledSAN, !verdict.subjectAlternativeNames.contains(where: pattern.matchesWhole) {
+                finding.problem(
+                    .identityMismatch, "sigstore.caSAN",
+                    "no name of the certificate (\(verdict.subjectAlternativeNames.joined(separator: ", "))) matches private CA \(ca.name)'s sanPattern"
+                )
+                return
+            }
+            if verdict.verifiedTimes.isEmpty {
+                finding.warnings.append(
+                    "the certificate of private CA \(ca.name) was checked at the node's trusted time (\(RFC3339.format(time.now))): the bundle proves no signing time"
+                )
+            }
+            finding.warnings += verdict.notes
+            finding.signatures.append([
+                SatisfiedAuthority(
+                    name: ca.name, kind: .certificateAuthority, signer: subject, form: finding.form,
+                    logIndex: verdict.logIndex, integratedTime: verdict.integratedTime,
+                    timestamped: verdict.verifiedTimestampCount > 0)
+            ])
+            return
+        }
+        finding.problem(
+            .chainInvalid, "sigstore.chain",
+            "the signing certificate chains to no Sigstore CA and no private CA of trust bundle version \(trust.version)"
+                + (reasons.isEmpty ? "" : ": " + reasons.joined(separator: "; ")))
+    }
+
+    func notRevoked(_ verdict: SigstoreVerdict, _ finding: inout EvidenceFinding) -> Bool {
+        guard let leaf = verdict.leafCertificateSHA256,
+            bundle.revocations.certificateSHA256.contains(Hex.encode(leaf))
+        else { return true }
+        finding.problem(
+            .certificateRevoked, "sigstore.revocation",
+            "the signing certificate \(Hex.encode(leaf)) is revoked by trust bundle version \(trust.version)")
+        return false
+    }
+
+    static func code(for error: SigstoreError) -> VerdictCode {
+        switch error.code {
+        case .certificateChainInvalid: .chainInvalid
+        case .identityMismatch: .identityMismatch
+        case .malformedBundle: .malformedEvidence
+        case .signatureInvalid, .digestMismatch: .contentModified
+        case .untrustedLog, .noVerifiedTime: .evidenceInvalid
+        default: .evidenceInvalid
+        }
+    }
+}
