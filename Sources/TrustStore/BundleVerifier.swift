@@ -1,4 +1,5 @@
 import KeylessWasm
+import Sigstore
 import WSCCrypto
 import WSCJSON
 import WasmSignatures
@@ -85,15 +86,14 @@ public enum BundleVerifier {
             contentDigest = moduleParts.parts.last?.rollingHash
         }
         if request.evidence != .wasmsig {
-            if let section = keylessSection, let digest = try? KeylessWasm.signedDigest(of: module) {
+            if let section = keylessSection, let stripped = try? KeylessWasm.detach(from: module).module {
                 findings.append(
                     collector.sigstore(
-                        bundleBytes: Array(module.data(of: section)), digest: digest, form: .sigstoreEmbedded))
+                        bundleBytes: Array(module.data(of: section)), digest: .bytes(stripped), form: .sigstoreEmbedded))
             }
             if let sigstoreBundle {
                 findings.append(
-                    collector.sigstore(
-                        bundleBytes: sigstoreBundle, digest: Digest.sha256(moduleBytes), form: .sigstoreDetached))
+                    collector.sigstore(bundleBytes: sigstoreBundle, digest: .bytes(moduleBytes), form: .sigstoreDetached))
             }
         }
         if contentDigest == nil {

@@ -105,9 +105,10 @@ struct EvidenceCollector {
         return true
     }
 
-    /// A Sigstore bundle (`bundleBytes`) over the artifact whose SHA-256 is `digest`: key-signed (a publisher),
-    /// keyless (an identity) or private-CA-signed (a certificate authority).
-    func sigstore(bundleBytes: [UInt8], digest: [UInt8], form: EvidenceForm) -> EvidenceFinding {
+    /// A Sigstore bundle (`bundleBytes`) over `digest`'s artifact: key-signed (a publisher), keyless (an
+    /// identity) or private-CA-signed (a certificate authority). Ed25519 signs the artifact's bytes, not a
+    /// digest, so the artifact travels whole.
+    func sigstore(bundleBytes: [UInt8], digest: ArtifactInput, form: EvidenceForm) -> EvidenceFinding {
         var finding = EvidenceFinding(form: form)
         let parsed: ParsedSigstoreBundle
         do {
@@ -140,7 +141,7 @@ struct EvidenceCollector {
         return (Array(bundle.publishers.prefix(BundleLimits.unhintedKeyCandidates)), false)
     }
 
-    func keySigned(_ parsed: ParsedSigstoreBundle, hint: String?, digest: [UInt8], _ finding: inout EvidenceFinding) {
+    func keySigned(_ parsed: ParsedSigstoreBundle, hint: String?, digest: ArtifactInput, _ finding: inout EvidenceFinding) {
         let (publishers, hinted) = candidates(hint: hint)
         let verifier = trust.sigstoreVerifier
         var lastError: SigstoreError? = nil
@@ -148,7 +149,7 @@ struct EvidenceCollector {
             var policy = VerificationPolicy(signer: .managedKey(publisher.publicKey))
             policy.allowManagedKeyWithoutLog = true
             do {
-                let verdict = try verifier.verify(parsed: parsed, artifact: .sha256Digest(digest), policy: policy)
+                let verdict = try verifier.verify(parsed: parsed, artifact: digest, policy: policy)
                 finding.warnings += verdict.notes
                 guard admit(publisher, &finding, check: "sigstore") else { return }
                 finding.signatures.append([
@@ -180,12 +181,12 @@ struct EvidenceCollector {
         )
     }
 
-    func certificateSigned(_ parsed: ParsedSigstoreBundle, digest: [UInt8], _ finding: inout EvidenceFinding) {
+    func certificateSigned(_ parsed: ParsedSigstoreBundle, digest: ArtifactInput, _ finding: inout EvidenceFinding) {
         var fulcioProblem: EvidenceProblem? = nil
         if let keyless = trust.keylessVerifier, !bundle.identities.isEmpty {
             do {
                 let verdict = try keyless.sigstore.verify(
-                    parsed: parsed, artifact: .sha256Digest(digest), policy: VerificationPolicy(signer: .anyIdentity))
+                    parsed: parsed, artifact: digest, policy: VerificationPolicy(signer: .anyIdentity))
                 guard notRevoked(verdict, &finding) else { return }
                 let issuer = verdict.issuer ?? ""
                 let names = bundle.identityIndex.names(issuer: issuer, subjects: verdict.subjectAlternativeNames)
@@ -244,7 +245,7 @@ struct EvidenceCollector {
             let verdict: SigstoreVerdict
             do {
                 verdict = try trust.sigstoreVerifier.verify(
-                    parsed: parsed, artifact: .sha256Digest(digest), policy: policy)
+                    parsed: parsed, artifact: digest, policy: policy)
             } catch let error as SigstoreError {
                 if error.code == .certificateChainInvalid {
                     reasons.append("\(ca.name): \(error.reason)")
