@@ -177,6 +177,36 @@ import Testing
         #expect(identity.stderr.contains("--trusted-root"))
     }
 
+    @Test("with --key, a log entry the bundle carries is verified against --trusted-root, and needs one")
+    func logEntryNeedsTrustedRoot() throws {
+        let cli = try Self.setUp()
+        defer { cli.cleanUp() }
+        try Self.keyPair(cli, "p256", name: "signer")
+        // The fixture's logged bundle, its certificate replaced by a key hint: the log entry stays.
+        let fixture = try Data(
+            contentsOf: KeylessCommandTests.fixtures.appendingPathComponent("module.wasm.sigstore.json"))
+        var bundle = try #require(try JSONSerialization.jsonObject(with: fixture) as? [String: Any])
+        var material = try #require(bundle["verificationMaterial"] as? [String: Any])
+        #expect((material["tlogEntries"] as? [Any])?.count == 1)
+        material["certificate"] = nil
+        material["x509CertificateChain"] = nil
+        material["publicKey"] = ["hint": try Self.hint(cli, publicKey: "signer.pub")]
+        bundle["verificationMaterial"] = material
+        try cli.write("logged.json", Array(try JSONSerialization.data(withJSONObject: bundle)))
+        let verify = [
+            "verify", "-i", KeylessCommandTests.fixture("module.wasm"), "--bundle", "logged.json", "--key",
+            "signer.pub", "--json",
+        ]
+        let noRoot = try cli.run(verify)
+        #expect(noRoot.status == 1)
+        #expect(noRoot.stderr.contains("give --trusted-root FILE to verify it"), "\(noRoot.stderr)")
+        // With the root, the entry is checked: it describes the certificate, not this key.
+        let withRoot = try cli.run(verify + ["--trusted-root", Self.trustedRoot])
+        #expect(withRoot.status == 1)
+        let verdict = try #require(try JSONSerialization.jsonObject(with: Data(withRoot.stdout.utf8)) as? [String: Any])
+        #expect(verdict["failedCheck"] as? String == "logEntryMismatch")
+    }
+
     /// A root CA and, for `key`, a leaf it issues (with the code-signing EKU unless `codeSigning` is false).
     static func privateCA(_ cli: WSCCtlRunner, name: String, key: String, codeSigning: Bool = true) throws {
         try openssl(
