@@ -107,6 +107,15 @@ import Testing
         ])
         #expect(wrongKey.status == 1)
         #expect(wrongKey.stderr.contains("signatureInvalid"))
+
+        // Embedded: the bundle signs the module without its own section (Ed25519 over those bytes, not a digest).
+        let attach = try cli.run([
+            "attach-bundle", "-i", "module.wasm", "-o", "embedded.wasm", "--bundle", "module.wasm.sigstore.json",
+        ])
+        #expect(attach.status == 0, "\(attach.stderr)")
+        let embedded = try cli.run(["verify", "-i", "embedded.wasm", "--keyless", "--key", "signer.pub"])
+        #expect(embedded.status == 0, "\(embedded.stderr)")
+        #expect(try cli.run(["verify", "-i", "embedded.wasm", "--keyless", "--key", "other.pub"]).status == 1)
     }
 
     /// A bundle built in the test from raw OpenSSL signing, as cosign `sign-blob --tlog-upload=false` writes one.
