@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "WasmSignatures", dependencies: ["WSCCrypto"]),
         // Strict JSON reader, OLPC canonical JSON and a plain writer; pure Swift, no Foundation.
         .target(name: "WSCJSON"),
-        // Offline Sigstore bundle verification; sits below TrustStore.
+        // Offline Sigstore bundle verification; key-signed bundle writing (wscd, wscctl sign). Below TrustStore.
         .target(name: "Sigstore", dependencies: ["WSCCrypto", "WSCJSON"]),
         // Keyless (Sigstore) signatures for wasm modules: detached bundle files and the embedded
         // `sigstore.bundle` section; joins Sigstore and WasmSignatures without either knowing the other.
@@ -55,8 +55,8 @@ let package = Package(
         .target(
             name: "WSCDaemon",
             dependencies: [
-                "WSCProtocol", "WSCJSON", "WSCCrypto", "WasmSignatures", "TrustStore", "WSCPlatform", "WSCFiles",
-                "WSCConfiguration", "CWSCSys", "TUF",
+                "WSCProtocol", "WSCJSON", "WSCCrypto", "WasmSignatures", "TrustStore", "Sigstore", "WSCPlatform",
+                "WSCFiles", "WSCConfiguration", "CWSCSys", "TUF",
             ]),
         .executableTarget(name: "wscd", dependencies: ["WSCDaemon"]),
         // wscd's configuration file (/etc/wscd/wscd.toml): strict TOML, every error with file and line.

@@ -60,11 +60,14 @@ public struct KeylessVerifier: Sendable {
         let bundle: [UInt8]
         let digest: [UInt8]
         let form: KeylessVerdict.Form
+        // An Ed25519 message signature is over the signed bytes themselves, not a digest of them.
+        var signedBytes: [UInt8]? = nil
         switch source {
         case .detached(let bytes):
             bundle = bytes
             digest = Digest.sha256(module)
             form = .detached
+            if Self.needsBytes(policy) { signedBytes = module }
         case .embedded:
             let parsed: WasmModule
             do {
@@ -79,12 +82,22 @@ public struct KeylessVerifier: Sendable {
             bundle = Array(parsed.data(of: section))
             digest = try KeylessWasm.signedDigest(of: parsed)
             form = .embedded
+            if Self.needsBytes(policy) {
+                signedBytes = Array(module[..<section.range.lowerBound] + module[section.range.upperBound...])
+            }
         }
         do {
-            let verdict = try sigstore.verify(bundle: bundle, artifact: .sha256Digest(digest), policy: policy)
+            let artifact: ArtifactInput = signedBytes.map { .bytes($0) } ?? .sha256Digest(digest)
+            let verdict = try sigstore.verify(bundle: bundle, artifact: artifact, policy: policy)
             return KeylessVerdict(form: form, artifactDigest: digest, sigstore: verdict)
         } catch let error as SigstoreError {
             throw KeylessError(.verificationFailed, error.reason, sigstoreError: error)
         }
+    }
+
+    /// Whether the policy's key signs messages directly (Ed25519), so the verifier needs the bytes, not a digest.
+    static func needsBytes(_ policy: VerificationPolicy) -> Bool {
+        if case .managedKey(let key) = policy.signer { return key.type == .ed25519 }
+        return false
     }
 }

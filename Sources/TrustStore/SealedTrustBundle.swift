@@ -22,14 +22,8 @@ public final class SealedTrustBundle: Sendable {
         self.bundle = bundle
         self.signerKeyIDs = signerKeyIDs
         self.keylessVerifier = bundle.sigstoreRoot.map { KeylessVerifier(trustedRoot: $0) }
-        self.sigstoreVerifier = SigstoreVerifier(trustedRoot: bundle.sigstoreRoot ?? Self.emptyRoot)
+        self.sigstoreVerifier = SigstoreVerifier(trustedRoot: bundle.sigstoreRoot ?? .empty)
     }
-
-    /// A trusted root that trusts nothing: key-signed and private-CA bundles need none.
-    static let emptyRoot: TrustedRoot = {
-        // A constant document that always parses; a failure here is a programming error caught by every test.
-        try! TrustedRoot(json: Array(#"{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}"#.utf8))
-    }()
 
     /// The bundle's version.
     public var version: UInt64 { bundle.version }

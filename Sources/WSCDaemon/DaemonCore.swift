@@ -1,4 +1,5 @@
 import CWSCSys
+import Sigstore
 import Synchronization
 import TrustStore
 import WSCConfiguration

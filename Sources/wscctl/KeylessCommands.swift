@@ -21,17 +21,29 @@ struct KeylessOptions: ParsableArguments {
     @Option(help: "The OIDC issuer the certificate must name (exact).")
     var certificateOidcIssuer: String?
 
-    @Option(help: "Sigstore trusted_root.json to verify against (required; none is built in).")
+    @Option(
+        help:
+            "Sigstore trusted_root.json to verify against (none is built in; needed for identities and --require-tlog)."
+    )
     var trustedRoot: String?
 
     @Option(help: "Managed signing key (PEM) instead of a certificate identity.")
     var key: String?
 
+    @Flag(
+        help:
+            "Demand a verified transparency log entry: with --key, against --trusted-root (by default a --key bundle needs none); with --state-dir or --daemon, only Sigstore evidence with one counts."
+    )
+    var requireTlog = false
+
     @Flag(help: "Accepted for cosign compatibility; verification is always offline.")
     var offline = false
 
-    @Flag(help: "Count only Sigstore evidence with a verified transparency log entry.")
-    var requireTlog = false
+    @Flag(
+        help: ArgumentHelp(
+            "Accepted for cosign compatibility (no effect): with --key, a bundle without a log entry is accepted.",
+            discussion: "A log entry the bundle does carry is still verified against --trusted-root."))
+    var insecureIgnoreTlog = false
 
     var isRequested: Bool { bundle != nil || keyless }
 
@@ -41,6 +53,7 @@ struct KeylessOptions: ParsableArguments {
             ("--certificate-identity", certificateIdentity),
             ("--certificate-identity-regexp", certificateIdentityRegexp),
             ("--certificate-oidc-issuer", certificateOidcIssuer), ("--trusted-root", trustedRoot), ("--key", key),
+            ("--insecure-ignore-tlog", insecureIgnoreTlog ? "" : nil),
         ].filter { $0.1 != nil }.map(\.0)
         if !given.isEmpty {
             throw CLIError.usage(
@@ -54,7 +67,9 @@ struct KeylessOptions: ParsableArguments {
             guard certificateIdentity == nil, certificateIdentityRegexp == nil, certificateOidcIssuer == nil else {
                 throw CLIError.usage("--key names a managed key: the --certificate-* options do not apply")
             }
-            return .managedKey(try KeyFiles.loadPublicKey(key))
+            // A key is its own trust: no log entry is needed unless --require-tlog asks for one.
+            return VerificationPolicy(
+                signer: .managedKey(try KeyFiles.loadPublicKey(key)), allowManagedKeyWithoutLog: !requireTlog)
         }
         guard let issuer = certificateOidcIssuer else {
             throw CLIError.usage("give --certificate-oidc-issuer URL with --certificate-identity, or --key FILE")
@@ -115,7 +130,20 @@ extension VerifyCommand {
         else {
             throw CLIError.usage("keyless verification takes no -K, -S, -s, --state-dir or --daemon")
         }
-        let root = try KeylessFiles.trustedRoot(keyless.trustedRoot)
+        if keyless.requireTlog, keyless.insecureIgnoreTlog {
+            throw CLIError.usage("give either --require-tlog or --insecure-ignore-tlog, not both")
+        }
+        // A managed key needs no trusted root unless a log entry is demanded; identities always need one.
+        let root: TrustedRoot
+        if keyless.trustedRoot == nil, keyless.key != nil, !keyless.requireTlog {
+            root = .empty
+        } else if keyless.trustedRoot == nil, keyless.requireTlog {
+            throw CLIError.usage(
+                "--require-tlog needs --trusted-root FILE: the transparency log entry is verified against the logs it trusts"
+            )
+        } else {
+            root = try KeylessFiles.trustedRoot(keyless.trustedRoot)
+        }
         let policy = try keyless.policy()
         let moduleBytes = try FileIO.read(input, what: "module", limit: ModuleFiles.limits.maximumModuleSize)
         let source: KeylessBundleSource
@@ -128,8 +156,24 @@ extension VerifyCommand {
             form = "embedded"
         }
         do {
-            let verdict = try KeylessVerifier(trustedRoot: root).verify(
-                module: moduleBytes, bundle: source, policy: policy)
+            let verdict: KeylessVerdict
+            do {
+                verdict = try KeylessVerifier(trustedRoot: root).verify(
+                    module: moduleBytes, bundle: source, policy: policy)
+            } catch let error as KeylessError
+                where keyless.trustedRoot == nil && error.sigstoreError?.code == .untrustedLog
+            {
+                // Only a log entry the bundle carries can fail this way here: there is no root to check it with.
+                throw KeylessError(
+                    error.code,
+                    "\(error.reason); the bundle has a transparency log entry: give --trusted-root FILE to verify it",
+                    sigstoreError: error.sigstoreError)
+            }
+            if keyless.requireTlog, verdict.logIndex == nil {
+                throw KeylessError(
+                    .verificationFailed, "--require-tlog: the bundle has no verified transparency log entry",
+                    sigstoreError: SigstoreError(.untrustedLog, "no transparency log entry"))
+            }
             if json {
                 printJSON(
                     KeylessVerdictJSON(
@@ -137,10 +181,19 @@ extension VerifyCommand {
                         logIndex: verdict.logIndex, integratedTime: verdict.integratedTime, failedCheck: nil,
                         reason: nil))
             } else {
-                let who = verdict.identity.map { "\($0) (issuer \(verdict.issuer ?? "-"))" } ?? "the managed key"
-                print(
-                    "\(input): keyless signature (\(form)) is valid, signed by \(who), log index \(verdict.logIndex.map(String.init) ?? "-"), integrated time \(verdict.integratedTime.map(String.init) ?? "-")"
-                )
+                if let identity = verdict.identity {
+                    print(
+                        "\(input): keyless signature (\(form)) is valid, signed by \(identity) (issuer \(verdict.issuer ?? "-")), log index \(verdict.logIndex.map(String.init) ?? "-"), integrated time \(verdict.integratedTime.map(String.init) ?? "-")"
+                    )
+                } else if let logIndex = verdict.logIndex {
+                    print(
+                        "\(input): Sigstore bundle (\(form)) is valid, signed by the key \(keyless.key ?? "-"), log index \(logIndex), integrated time \(verdict.integratedTime.map(String.init) ?? "-")"
+                    )
+                } else {
+                    print(
+                        "\(input): Sigstore bundle (\(form)) is valid, signed by the key \(keyless.key ?? "-") (no transparency log entry)"
+                    )
+                }
             }
         } catch let error as KeylessError {
             let status = error.code == .malformedModule ? ExitStatus.usage : ExitStatus.invalid

@@ -20,8 +20,11 @@ struct VerifyCommand: ParsableCommand {
 
             Keyless: --bundle FILE checks a detached Sigstore bundle over the module file's bytes; --keyless checks \
             the bundle embedded in the module's "sigstore.bundle" section over every other byte. Both need \
-            --trusted-root FILE and either --certificate-identity (or --certificate-identity-regexp) with \
-            --certificate-oidc-issuer, or --key FILE for a managed key. Verification is always offline.
+            either --certificate-identity (or --certificate-identity-regexp) with --certificate-oidc-issuer and \
+            --trusted-root FILE, or --key FILE for a managed key. With --key, a bundle without a transparency log \
+            entry (as `wscctl sign --sigstore-bundle` and cosign --tlog-upload=false write) is accepted and no \
+            --trusted-root is needed; a log entry the bundle carries is verified against --trusted-root; \
+            --require-tlog demands one. Verification is always offline.
 
             \(ExitStatus.helpText)
             """)

@@ -110,9 +110,12 @@ import WSCProtocol
             return
         }
         let key = try PublicKey(pem: pem)
-        let root = try TrustedRoot(
-            json: Array("{\"mediaType\":\"application/vnd.dev.sigstore.trustedroot+json;version=0.1\"}".utf8))
-        let verifier = SigstoreVerifier(trustedRoot: root)
+        // The key hint as Sigstore clients write it: Base64 of the SHA-256 of the key's DER SubjectPublicKeyInfo.
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(bundle)) as? [String: Any])
+        let material = try #require(document["verificationMaterial"] as? [String: Any])
+        let hint = try #require((material["publicKey"] as? [String: Any])?["hint"] as? String)
+        #expect(hint == Data(Digest.sha256(key.spkiDER)).base64EncodedString())
+        let verifier = SigstoreVerifier(trustedRoot: .empty)
         let policy = VerificationPolicy(signer: .managedKey(key), allowManagedKeyWithoutLog: true)
         _ = try verifier.verify(bundle: bundle, artifact: .bytes(artifact), policy: policy)
         #expect(throws: (any Error).self) {
@@ -123,5 +126,52 @@ import WSCProtocol
             try verifier.verify(
                 bundle: bundle, artifact: .bytes(artifact), policy: VerificationPolicy(signer: .managedKey(key)))
         }
+    }
+}
+
+@Suite(.serialized) struct SigstoreBundleCLITests {
+    /// `wscctl sign --daemon --sigstore-bundle` writes wscd's bundle over a module; `wscctl verify --bundle --key`
+    /// accepts it offline with wscd's public key and no trusted root, and refuses it for a modified module.
+    @Test func wscdBundleVerifiesWithWscctlAndTheKey() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        let status = try d.client().call(.status).result
+        let pem = try #require(
+            { if case .string(let text) = status["signingPublicKey"] ?? .null { text } else { nil } }())
+        try Data(pem.utf8).write(to: URL(fileURLWithPath: d.directory + "/wscd.pub"))
+        try Data(DaemonHarness.unsigned).write(to: URL(fileURLWithPath: d.directory + "/module.wasm"))
+        try Data(DaemonHarness.unsigned + [0]).write(to: URL(fileURLWithPath: d.directory + "/modified.wasm"))
+        let sign = try Self.wscctl(
+            d,
+            [
+                "sign", "--socket", d.socketPath, "-i", "module.wasm", "--sigstore-bundle", "module.wasm.sigstore.json",
+            ])
+        #expect(sign.status == 0, "\(sign.stderr)")
+        let verify = try Self.wscctl(
+            d,
+            [
+                "verify", "-i", "module.wasm", "--bundle", "module.wasm.sigstore.json", "--key", "wscd.pub",
+            ])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        let modified = try Self.wscctl(
+            d,
+            [
+                "verify", "-i", "modified.wasm", "--bundle", "module.wasm.sigstore.json", "--key", "wscd.pub",
+            ])
+        #expect(modified.status == 1)
+    }
+
+    static func wscctl(_ d: DaemonHarness, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = DaemonHarness.wscd.deletingLastPathComponent().appendingPathComponent("wscctl")
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: d.directory)
+        let err = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
     }
 }
