@@ -156,18 +156,12 @@ extension VerifyCommand {
             form = "embedded"
         }
         do {
-            let verdict: KeylessVerdict
-            do {
-                verdict = try KeylessVerifier(trustedRoot: root).verify(
-                    module: moduleBytes, bundle: source, policy: policy)
-            } catch let error as KeylessError
-                where keyless.trustedRoot == nil && error.sigstoreError?.code == .untrustedLog
-            {
-                // Only a log entry the bundle carries can fail this way here: there is no root to check it with.
-                throw KeylessError(
-                    error.code,
-                    "\(error.reason); the bundle has a transparency log entry: give --trusted-root FILE to verify it",
-                    sigstoreError: error.sigstoreError)
+            // With a managed key and no --trusted-root, a log entry the bundle carries is not evidence of
+            // anything: it is skipped with a warning and the signature decides (--require-tlog demands one).
+            let verdict = try KeylessVerifier(trustedRoot: root).verify(
+                module: moduleBytes, bundle: source, policy: policy)
+            for note in verdict.sigstore.notes {
+                writeStderr("wscctl: warning: \(note)\(keyless.trustedRoot == nil ? "; give --trusted-root FILE to verify it" : "")\n")
             }
             if keyless.requireTlog, verdict.logIndex == nil {
                 throw KeylessError(
