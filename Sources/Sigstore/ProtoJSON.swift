@@ -20,7 +20,8 @@ enum ProtoJSON {
                 if case .null = member.value { continue }
                 let key = lowerCamel(member.key)
                 guard seen.insert(key).inserted else {
-                    throw SigstoreError(code, "the field \"\(key)\" is given twice (as \"\(member.key)\" and another spelling)")
+                    throw SigstoreError(
+                        code, "the field \"\(key)\" is given twice (as \"\(member.key)\" and another spelling)")
                 }
                 members.append((key, try normalize(member.value, code: code, depth: depth + 1)))
             }

@@ -122,7 +122,8 @@ public struct SigstoreVerifier: Sendable {
         var timestampCount = 0
         if policy.logOptional, trustedRoot.timestampAuthorities.isEmpty, !parsed.timestamps.isEmpty {
             notes.append(
-                "\(parsed.timestamps.count) RFC 3161 timestamp(s) not checked: this node trusts no time-stamping authority")
+                "\(parsed.timestamps.count) RFC 3161 timestamp(s) not checked: this node trusts no time-stamping authority"
+            )
         } else {
             for (index, timestamp) in parsed.timestamps.enumerated() {
                 verifiedTimes.append(try verifyTimestamp(timestamp, index: index, signature: parsed.signature))

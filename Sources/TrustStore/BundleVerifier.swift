@@ -42,7 +42,8 @@ public enum BundleVerifier {
         }
         let validity = bundle.validity(at: time.now)
         guard validity.isUsable else {
-            return refuse(.bundleExpired, "bundle.validity", "the trust bundle (version \(trust.version)) is \(validity.summary)")
+            return refuse(
+                .bundleExpired, "bundle.validity", "the trust bundle (version \(trust.version)) is \(validity.summary)")
         }
         if case .inGracePeriod = validity {
             warnings.append("trust bundle version \(trust.version) is \(validity.summary)")
@@ -89,11 +90,13 @@ public enum BundleVerifier {
             if let section = keylessSection, let stripped = try? KeylessWasm.detach(from: module).module {
                 findings.append(
                     collector.sigstore(
-                        bundleBytes: Array(module.data(of: section)), digest: .bytes(stripped), form: .sigstoreEmbedded))
+                        bundleBytes: Array(module.data(of: section)), digest: .bytes(stripped), form: .sigstoreEmbedded)
+                )
             }
             if let sigstoreBundle {
                 findings.append(
-                    collector.sigstore(bundleBytes: sigstoreBundle, digest: .bytes(moduleBytes), form: .sigstoreDetached))
+                    collector.sigstore(
+                        bundleBytes: sigstoreBundle, digest: .bytes(moduleBytes), form: .sigstoreDetached))
             }
         }
         if contentDigest == nil {
@@ -133,7 +136,8 @@ public enum BundleVerifier {
             return
                 "the request names authorit\(unknown.count == 1 ? "y" : "ies") \(unknown.sorted().joined(separator: ", ")) that trust bundle version \(bundle.version) does not define"
         }
-        let available = request.authorities.isEmpty ? (rule.authorities?.count ?? kinds.count) : request.authorities.count
+        let available =
+            request.authorities.isEmpty ? (rule.authorities?.count ?? kinds.count) : request.authorities.count
         if let require = request.require, require < 1 || require > max(1, available) {
             return "the request requires \(require) signers, but names only \(available) authorities"
         }

@@ -141,7 +141,9 @@ struct EvidenceCollector {
         return (Array(bundle.publishers.prefix(BundleLimits.unhintedKeyCandidates)), false)
     }
 
-    func keySigned(_ parsed: ParsedSigstoreBundle, hint: String?, digest: ArtifactInput, _ finding: inout EvidenceFinding) {
+    func keySigned(
+        _ parsed: ParsedSigstoreBundle, hint: String?, digest: ArtifactInput, _ finding: inout EvidenceFinding
+    ) {
         let (publishers, hinted) = candidates(hint: hint)
         let verifier = trust.sigstoreVerifier
         var lastError: SigstoreError? = nil

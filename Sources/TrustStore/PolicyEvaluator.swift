@@ -14,7 +14,8 @@ enum PolicyEvaluator {
         let requireTimestamp = rule.requireTimestamp
         let threshold = max(rule.threshold, request.require ?? 1)
         func allowed(_ name: String) -> Bool {
-            (rule.authorities?.contains(name) ?? true) && (request.authorities.isEmpty || request.authorities.contains(name))
+            (rule.authorities?.contains(name) ?? true)
+                && (request.authorities.isEmpty || request.authorities.contains(name))
         }
         var counted: [SatisfiedAuthority] = []
         var excluded: [SatisfiedAuthority] = []
@@ -74,10 +75,14 @@ enum PolicyEvaluator {
         }
         if !excluded.isEmpty {
             let accepted = rule.authorities.map { $0.sorted().joined(separator: ", ") } ?? "any authority"
-            let asked = request.authorities.isEmpty ? "" : "; the request accepts \(request.authorities.sorted().joined(separator: ", "))"
+            let asked =
+                request.authorities.isEmpty
+                ? "" : "; the request accepts \(request.authorities.sorted().joined(separator: ", "))"
             return Outcome(
                 valid: false, counted: [], code: .authorityNotAllowed, check: "policy.authorities",
-                reason: "signed by \(names(excluded)) only, which is not accepted here (\(ruleText) accepts \(accepted)\(asked))")
+                reason:
+                    "signed by \(names(excluded)) only, which is not accepted here (\(ruleText) accepts \(accepted)\(asked))"
+            )
         }
         let problems = findings.flatMap(\.problems)
         if let worst = problems.min(by: { priority($0.code) < priority($1.code) }) {

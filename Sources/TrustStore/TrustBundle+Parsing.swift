@@ -216,7 +216,9 @@ extension TrustBundle {
             let path = "bundle.certificateAuthorities[\(index)]"
             let object = try item.asObject(path)
             try object.rejectUnknownKeys(
-                allowed: ["name", "certificates", "intermediates", "requireCodeSigning", "subjectPattern", "sanPattern"],
+                allowed: [
+                    "name", "certificates", "intermediates", "requireCodeSigning", "subjectPattern", "sanPattern",
+                ],
                 path)
             let name = try Self.name(object.require("name", path), "\(path).name")
             guard names.insert(Array(name.utf8)).inserted else {
@@ -231,7 +233,8 @@ extension TrustBundle {
                 guard pems.count >= (required ? 1 : 0), pems.count <= BundleLimits.certificatesPerAuthority else {
                     throw TrustStoreError(
                         .malformedBundle,
-                        "\(path).\(key) must hold \(required ? 1 : 0) to \(BundleLimits.certificatesPerAuthority) certificates")
+                        "\(path).\(key) must hold \(required ? 1 : 0) to \(BundleLimits.certificatesPerAuthority) certificates"
+                    )
                 }
                 return try pems.enumerated().flatMap { i, pem in
                     do {
@@ -253,7 +256,8 @@ extension TrustBundle {
             guard !roots.isEmpty else {
                 throw TrustStoreError(
                     .malformedBundle,
-                    "\(path).certificates holds no self-signed root certificate: give the CA's root (and its intermediates)")
+                    "\(path).certificates holds no self-signed root certificate: give the CA's root (and its intermediates)"
+                )
             }
             let intermediates = given.filter { !roots.contains($0) } + extra
             var requireCodeSigning = true
@@ -268,7 +272,8 @@ extension TrustBundle {
                 guard text.utf8.count <= BundleLimits.patternLength, let compiled = CompiledPattern(text) else {
                     throw TrustStoreError(
                         .malformedBundle,
-                        "\(path).\(key) is not a valid regular expression (at most \(BundleLimits.patternLength) bytes)")
+                        "\(path).\(key) is not a valid regular expression (at most \(BundleLimits.patternLength) bytes)"
+                    )
                 }
                 return (text, compiled)
             }

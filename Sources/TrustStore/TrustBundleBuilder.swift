@@ -113,7 +113,9 @@ public struct TrustBundleBuilder: Sendable {
                     .array(
                         try identities.map { id in
                             var fields: [(String, JSONValue)] = []
-                            if id.name != (id.subject ?? id.subjectPattern) { fields.append(("name", .string(id.name))) }
+                            if id.name != (id.subject ?? id.subjectPattern) {
+                                fields.append(("name", .string(id.name)))
+                            }
                             fields.append(("issuer", .string(id.issuer)))
                             if let s = id.subject { fields.append(("subject", .string(s))) }
                             if let p = id.subjectPattern { fields.append(("subjectPattern", .string(p))) }

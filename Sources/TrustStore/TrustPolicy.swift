@@ -95,7 +95,8 @@ extension TrustPolicy {
         let name: String
         if isDefault {
             guard object.optional("name") == nil, object.optional("modules") == nil else {
-                throw TrustStoreError(.malformedBundle, "\(path) takes no name or modules: it applies to every other module")
+                throw TrustStoreError(
+                    .malformedBundle, "\(path) takes no name or modules: it applies to every other module")
             }
             name = "default"
         } else {
@@ -143,7 +144,9 @@ extension TrustPolicy {
         }
         func flag(_ key: String) throws -> Bool {
             guard let v = object.optional(key) else { return false }
-            guard case .bool(let b) = v else { throw TrustStoreError(.malformedBundle, "\(path).\(key) must be true or false") }
+            guard case .bool(let b) = v else {
+                throw TrustStoreError(.malformedBundle, "\(path).\(key) must be true or false")
+            }
             return b
         }
         return Rule(

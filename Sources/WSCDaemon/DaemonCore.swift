@@ -291,7 +291,9 @@ final class DaemonCore: Sendable {
             request.moduleName = name
         }
         if let value = header["requireTlog"] {
-            guard case .bool(let b) = value else { throw ProtocolError(.badRequest, "requireTlog must be true or false") }
+            guard case .bool(let b) = value else {
+                throw ProtocolError(.badRequest, "requireTlog must be true or false")
+            }
             request.requireTlog = b
         }
         return request

@@ -74,9 +74,12 @@ enum BundleText {
         }
         lines.append("  sigstore    \(bundle.sigstoreTrustedRoot == nil ? "none" : "trusted root embedded")")
         let rules = bundle.policy.rules + [bundle.policy.defaultRule]
-        lines.append("  policy      \(bundle.policy.document == nil ? "none (any one authority)" : "\(rules.count) rule(s)")")
+        lines.append(
+            "  policy      \(bundle.policy.document == nil ? "none (any one authority)" : "\(rules.count) rule(s)")")
         for rule in rules {
-            let modules = rule.modules.isEmpty ? "every other module" : rule.modules.map { escape($0.source) }.joined(separator: ", ")
+            let modules =
+                rule.modules.isEmpty
+                ? "every other module" : rule.modules.map { escape($0.source) }.joined(separator: ", ")
             let who = rule.authorities.map { $0.sorted().map(escape).joined(separator: ", ") } ?? "any authority"
             var extra = ""
             if rule.requireTlog { extra += ", transparency log required" }

@@ -179,7 +179,8 @@ struct BundleCreateCommand: ParsableCommand {
             let (name, path) = try BundleFiles.splitPair(entry, "--ca")
             let text = String(decoding: try FileIO.read(path, what: "CA file", limit: 1 << 20), as: UTF8.self)
             do {
-                builder.certificateAuthorities.append(.init(name: name, certificates: try Certificate.parseChain(pem: text)))
+                builder.certificateAuthorities.append(
+                    .init(name: name, certificates: try Certificate.parseChain(pem: text)))
             } catch let error as CryptoError {
                 throw CLIError.usage("\(path): \(error.reason)")
             }

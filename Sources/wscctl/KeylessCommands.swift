@@ -161,7 +161,9 @@ extension VerifyCommand {
             let verdict = try KeylessVerifier(trustedRoot: root).verify(
                 module: moduleBytes, bundle: source, policy: policy)
             for note in verdict.sigstore.notes {
-                writeStderr("wscctl: warning: \(note)\(keyless.trustedRoot == nil ? "; give --trusted-root FILE to verify it" : "")\n")
+                writeStderr(
+                    "wscctl: warning: \(note)\(keyless.trustedRoot == nil ? "; give --trusted-root FILE to verify it" : "")\n"
+                )
             }
             if keyless.requireTlog, verdict.logIndex == nil {
                 throw KeylessError(

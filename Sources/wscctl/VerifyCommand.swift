@@ -187,7 +187,10 @@ struct VerifyCommand: ParsableCommand {
             moduleBytes: moduleBytes, detachedSignature: detached, sigstoreBundle: sigstoreBundle, trust: trust,
             request: request, time: store.trustedTime())
         if json {
-            print(String(decoding: JSONWriter.encode(.object(verdict.json(request: request, module: input)), pretty: true), as: UTF8.self))
+            print(
+                String(
+                    decoding: JSONWriter.encode(.object(verdict.json(request: request, module: input)), pretty: true),
+                    as: UTF8.self))
         } else {
             for warning in verdict.warnings { writeStderr("wscctl: warning: \(warning)\n") }
             if verdict.valid {
@@ -255,7 +258,8 @@ struct VerifyCommand: ParsableCommand {
         }
         if json {
             // The same shape as the offline verdict: the daemon's result with the input's name first.
-            let shaped = (try? JSONObject([("module", .string(input))] + result.members.map { ($0.key, $0.value) })) ?? result
+            let shaped =
+                (try? JSONObject([("module", .string(input))] + result.members.map { ($0.key, $0.value) })) ?? result
             print(String(decoding: JSONWriter.encode(.object(shaped), pretty: true), as: UTF8.self))
         }
         let valid = result["valid"] == .bool(true)
@@ -275,7 +279,8 @@ struct VerifyCommand: ParsableCommand {
             if case .string(let r) = result["reason"] ?? .null { reason = r }
             var code = "-"
             if case .string(let c) = result["code"] ?? .null { code = c }
-            throw CLIError.invalid("\(input): refused by wscd under trust bundle version \(version) [\(code)]: \(reason)")
+            throw CLIError.invalid(
+                "\(input): refused by wscd under trust bundle version \(version) [\(code)]: \(reason)")
         }
     }
 }

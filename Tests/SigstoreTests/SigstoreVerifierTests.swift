@@ -147,7 +147,8 @@ import WSCCrypto
         #expect(throws: SigstoreError(.malformedTrustedRoot, "")) { _ = try TrustedRoot(json: Array(both.utf8)) }
 
         let bundleText = String(decoding: bundle, as: UTF8.self)
-        let withNull = bundleText.replacingOccurrences(of: "\"mediaType\":", with: "\"dsseEnvelope\": null, \"mediaType\":")
+        let withNull = bundleText.replacingOccurrences(
+            of: "\"mediaType\":", with: "\"dsseEnvelope\": null, \"mediaType\":")
         #expect(withNull != bundleText)
         _ = try Self.verify(Array(withNull.utf8))
     }

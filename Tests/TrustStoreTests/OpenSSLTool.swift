@@ -5,7 +5,8 @@ struct OpenSSLTool {
     let directory: String
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("wsc-openssl-\(UUID().uuidString)")
+        directory =
+            FileManager.default.temporaryDirectory.appendingPathComponent("wsc-openssl-\(UUID().uuidString)")
             .path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     }
@@ -32,7 +33,8 @@ struct OpenSSLTool {
         let error = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw ToolError(message: "openssl \(args.joined(separator: " ")): \(String(decoding: error, as: UTF8.self))")
+            throw ToolError(
+                message: "openssl \(args.joined(separator: " ")): \(String(decoding: error, as: UTF8.self))")
         }
         return Array(output)
     }

@@ -95,7 +95,8 @@ import WasmSignatures
         var identities: [TrustBundle.Identity] = (0..<255).map {
             .init(name: "wf-\($0)", issuer: Self.issuer, subject: Self.subject + "-\($0)", subjectPattern: nil)
         }
-        identities.append(.init(name: "pattern", issuer: Self.issuer, subject: nil, subjectPattern: ".*/release\\.yml@.*"))
+        identities.append(
+            .init(name: "pattern", issuer: Self.issuer, subject: nil, subjectPattern: ".*/release\\.yml@.*"))
         let trust = try seal(keylessBuilder(identities: identities))
         let verdict = verify(try Self.file("module.keyless.wasm"), trust)
         #expect(verdict.valid, "\(verdict)")
@@ -133,7 +134,10 @@ import WasmSignatures
         #expect(detached.authorities.first?.logIndex == nil)
 
         // No hint at all: the signature decides.
-        #expect(verify(Self.module, trust, sigstore: HandBuiltBundle.keySigned(digest: digest, signature: signature, hint: nil)).valid)
+        #expect(
+            verify(
+                Self.module, trust, sigstore: HandBuiltBundle.keySigned(digest: digest, signature: signature, hint: nil)
+            ).valid)
 
         // Embedded: the same bundle in the module's sigstore.bundle section.
         let embedded = try KeylessWasm.attach(bundle: bundle, to: WasmModule(bytes: Self.module))
@@ -155,7 +159,8 @@ import WasmSignatures
         let strangerSignature = try tool.sign(file: "m.wasm", key: "mallory")
         let stranger = verify(
             Self.module, trust,
-            sigstore: HandBuiltBundle.keySigned(digest: digest, signature: strangerSignature, hint: try tool.hint("mallory")))
+            sigstore: HandBuiltBundle.keySigned(
+                digest: digest, signature: strangerSignature, hint: try tool.hint("mallory")))
         #expect(stranger.code == .unknownSigner)
 
         // Revoked by its SPKI SHA-256.
@@ -287,7 +292,8 @@ import WasmSignatures
         defer { tool.cleanUp() }
         try tool.certificateAuthority("root", subject: "/CN=Root")
         var c = builder()
-        var ca = TrustBundleBuilder.CertificateAuthority(name: "ca", certificates: [try Certificate(pem: tool.text("root.pem"))])
+        var ca = TrustBundleBuilder.CertificateAuthority(
+            name: "ca", certificates: [try Certificate(pem: tool.text("root.pem"))])
         ca.subjectPattern = "("
         c.certificateAuthorities = [ca]
         do {

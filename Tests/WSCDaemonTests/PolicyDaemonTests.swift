@@ -22,7 +22,8 @@ import WSCProtocol
             name: "release", issuer: KeylessDaemonTests.identity.issuer, subject: KeylessDaemonTests.identity.subject,
             subjectPattern: nil)
         try Data(
-            try d.bundle(version: 1, sigstoreRoot: try KeylessDaemonTests.file("trusted_root.json"), identities: [identity])
+            try d.bundle(
+                version: 1, sigstoreRoot: try KeylessDaemonTests.file("trusted_root.json"), identities: [identity])
         ).write(to: URL(fileURLWithPath: d.directory + "/bundle.json"))
         try d.start()
         let c = try d.client()
