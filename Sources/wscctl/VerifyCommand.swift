@@ -210,7 +210,8 @@ struct VerifyCommand: ParsableCommand {
     func requestPolicy() throws -> RequestPolicy {
         var request = RequestPolicy(authorities: Set(publisher), require: require, moduleName: moduleName)
         request.requireTlog = keyless.requireTlog
-        if keyless.keyless || keyless.bundle != nil { request.evidence = .keyless }
+        // --keyless asks for Sigstore evidence only; --bundle adds a detached bundle beside the module's own.
+        if keyless.keyless { request.evidence = .keyless }
         return request
     }
 
@@ -248,7 +249,7 @@ struct VerifyCommand: ParsableCommand {
                 fields.append(("signatureLength", .integer(Int64(sigstoreBundle.count))))
             }
         }
-        if keyless.keyless || keyless.bundle != nil { fields[0] = ("kind", .string("keyless")) }
+        if keyless.keyless { fields[0] = ("kind", .string("keyless")) }
         let client = try socket.connect()
         let result: JSONObject
         do {
