@@ -34,6 +34,9 @@ let package = Package(
             dependencies: [
                 .product(name: "Sigstore", package: "wsc"),
                 .product(name: "KeylessWasm", package: "wsc"),
+                .product(name: "TrustStore", package: "wsc"),
+                .product(name: "WSCCrypto", package: "wsc"),
+                .product(name: "WSCJSON", package: "wsc"),
             ]
         ),
         // TUF refresh cost: an unchanged refresh and one that rotates the root three times (`sh Benchmarks/tuf.sh`).

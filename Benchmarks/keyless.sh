@@ -68,6 +68,8 @@ P384=$(awk '$1 == "openssl" && $3 == 384 { print $4 }' "$RAW" | med)
 WSC=$(grep '^wsc .* bundle-verify ' "$RAW" | field median_us | med)
 PRIV_DET=$(grep '^private .* bundle-verify ' "$RAW" | field median_us | med)
 PRIV_EMB=$(grep '^private .* embedded-module-verify ' "$RAW" | field median_us | med)
+ID1=$(grep '^private .* trust-bundle-identities-1 ' "$RAW" | field median_us | med)
+ID256=$(grep '^private .* trust-bundle-identities-256 ' "$RAW" | field median_us | med)
 PYT=$(grep '^python ' "$RAW" | field median_us | med)
 SUM=$(awk -v a="$P256" -v b="$P384" 'BEGIN { printf "%.1f", 1e6 / b + 4 * 1e6 / a }')
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (x == "-" || y == "-" || y == 0) print "-"; else printf "%.2f", x / y }'; }
@@ -87,10 +89,13 @@ ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (x == "-" || y == "-" || y == 0) p
     echo "| **wsc, happy-path-v0.3, in-process** | **$WSC µs** | $(awk -v x="$WSC" 'BEGIN { printf "%.0f", 1e6 / x }') |"
     echo "| wsc, private instance, detached bundle over module.wasm (same operations) | $PRIV_DET µs | |"
     echo "| wsc, private instance, embedded \`sigstore.bundle\` in module.keyless.wasm | $PRIV_EMB µs | |"
+    echo "| wsc, private instance, whole verify through a sealed trust bundle (module.keyless.wasm), 1 accepted identity | $ID1 µs | |"
+    echo "| wsc, the same with 256 accepted identities (the matching one last) | $ID256 µs | |"
     echo "| sigstore-python 4.x, happy-path-v0.3, in-process | $PYT µs | |"
     echo
     echo "- wsc / public-key sum: **$(ratio "$WSC" "$SUM")×** (target ≤ 1.5×)."
     echo "- sigstore-python / wsc: **$(ratio "$PYT" "$WSC")×**."
+    echo "- identity scaling: 256 identities / 1 identity: **$(ratio "$ID256" "$ID1")×** (target ≤ 1.1×): the Sigstore bundle is verified once and its signer looked up (exact subjects by map, patterns compiled when the bundle is sealed)."
     echo "- embedded / detached (private instance): $(ratio "$PRIV_EMB" "$PRIV_DET")× (the embedded form also parses the module and hashes around the section)."
     echo
     echo "Raw records (round, case, figures; openssl lines are bits and verifies/s):"

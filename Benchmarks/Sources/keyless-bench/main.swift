@@ -3,11 +3,16 @@
 // Usage: keyless-bench --root trusted_root.json --bundle bundle.sigstore.json --artifact FILE
 //                      --identity SAN --issuer URL [--series 7] [--seconds 1] [--embedded-module FILE]
 // Prints one record per line for awk: `keyless <case> median_us=<x> min_us=<x> max_us=<x> series=<n> iters=<n>`,
-// the median over series of each series' mean time per verify. The trusted root is loaded once (as a
+// the median over series of each series' mean time per verify. With --embedded-module, also the whole
+// verification through a sealed trust bundle (BundleVerifier: one Sigstore check, then an identity lookup) with 1
+// and with 256 accepted identities (the matching one last): the cost must not grow with their number. The trusted root is loaded once (as a
 // daemon would: the CA chains are checked then), so the figure is the per-request cost.
 import Foundation
 import KeylessWasm
 import Sigstore
+import TrustStore
+import WSCCrypto
+import WSCJSON
 
 struct Options {
     var root = ""
@@ -86,6 +91,27 @@ func report(_ name: String, _ result: (means: [Double], iterations: Int)) {
     )
 }
 
+/// A trust bundle sealed with a throwaway key, holding `identities` accepted identities (the real one last).
+func sealedBundle(root: [UInt8], identities: Int, options: Options) throws -> SealedTrustBundle {
+    let key = try PrivateKey.generate(.ed25519)
+    let now = TrustedTime.current(floor: 0).systemClock
+    var builder = TrustBundleBuilder(
+        version: 1, issuedAt: now - 60, notBefore: now - 60, expires: now + 86400, bundleKeys: [key.publicKey])
+    builder.sigstoreTrustedRoot = try JSONParser.parse(root)
+    builder.identities =
+        (0..<(identities - 1)).map {
+            TrustBundle.Identity(
+                name: "workflow-\($0)", issuer: options.issuer, subject: options.identity + "-\($0)", subjectPattern: nil)
+        } + [TrustBundle.Identity(name: "release", issuer: options.issuer, subject: options.identity, subjectPattern: nil)]
+    var envelope = try builder.envelope()
+    try envelope.sign(with: key)
+    return try SealCheck.check(
+        envelope.serialized(),
+        context: .init(
+            authorizing: try KeyThreshold(keys: [BundleKey(key.publicKey)], threshold: 1), counter: 0,
+            activeDigest: nil, time: TrustedTime.current(floor: 0)))
+}
+
 let options = parse()
 do {
     let root = try TrustedRoot(json: read(options.root))
@@ -104,6 +130,18 @@ do {
         report(
             "embedded-module-verify",
             try measure(options) { _ = try keyless.verify(module: module, bundle: .embedded, policy: policy) })
+        for count in [1, 256] {
+            let trust = try sealedBundle(root: read(options.root), identities: count, options: options)
+            let time = TrustedTime.current(floor: 0)
+            let first = BundleVerifier.verify(moduleBytes: module, trust: trust, time: time)
+            guard first.valid else {
+                FileHandle.standardError.write(Data("keyless-bench: \(count) identities: \(first.reason ?? "")\n".utf8))
+                exit(1)
+            }
+            report(
+                "trust-bundle-identities-\(count)",
+                measure(options) { _ = BundleVerifier.verify(moduleBytes: module, trust: trust, time: time) })
+        }
     }
 } catch {
     FileHandle.standardError.write(Data("keyless-bench: \(error)\n".utf8))
