@@ -8,15 +8,25 @@ import WSCFiles
 
 /// Small POSIX file helpers: bounded reads, atomic writes with explicit modes.
 enum FileIO {
-    /// Reads a whole regular file, refusing directories and files above `limit` before allocating.
-    static func read(_ path: String, what: String, limit: Int) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// Reads a whole regular file, refusing directories and files above `limit` before allocating. The open is
+    /// non-blocking and the type is checked on the descriptor: a FIFO (or a link to one) is refused, never waited
+    /// on. With `secret`, a mode beyond 0600 is refused with the `chmod` to run.
+    static func read(_ path: String, what: String, limit: Int, secret: Bool = false) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else { throw CLIError.usage("cannot open \(what) \(path): \(errnoText())") }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw CLIError.usage("cannot stat \(what) \(path): \(errnoText())") }
-        if st.st_mode & S_IFMT == S_IFDIR { throw CLIError.usage("\(what) \(path) is a directory, expected a file") }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw CLIError.usage("\(what) \(path) is not a regular file") }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            throw CLIError.usage("\(what) \(path) is \(FileType.name(st.st_mode)), expected a regular file")
+        }
+        if secret {
+            do {
+                try FileType.requireOwnerOnly(st, path)
+            } catch let error as FileError {
+                throw CLIError.usage("\(what) \(error.reason)")
+            }
+        }
         let size = Int(st.st_size)
         guard size <= limit else {
             throw CLIError.usage("\(what) \(path) is \(size) bytes, above the limit of \(limit) bytes")
@@ -41,13 +51,6 @@ enum FileIO {
             throw CLIError.usage("cannot read \(what) \(path): \(String(cString: strerror(failure)))")
         }
         return out
-    }
-
-    /// The permission bits of a file, or `nil` if it cannot be examined.
-    static func mode(_ path: String) -> mode_t? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        return st.st_mode & 0o7777
     }
 
     static func exists(_ path: String) -> Bool {
