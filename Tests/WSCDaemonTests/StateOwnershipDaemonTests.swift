@@ -153,6 +153,8 @@ import WSCJSON
         let firstBoot = try #require(status["firstBootAt"], "\(status)").asString("firstBootAt")
         #expect(RFC3339.parse(firstBoot) != nil)
         #expect(status["counter"] == .integer(1))
+        let shown = try Self.run(Self.wscctl, ["status", "--socket", again.socketPath])
+        #expect(shown.stdout.contains("first boot      \(firstBoot)"), "\(shown.stdout)\(shown.stderr)")
     }
 
     @Test func requireExistingRefusesAMissingState() throws {
