@@ -12,14 +12,9 @@ enum FileIO {
     /// non-blocking and the type is checked on the descriptor: a FIFO (or a link to one) is refused, never waited
     /// on. With `secret`, a mode beyond 0600 is refused with the `chmod` to run.
     static func read(_ path: String, what: String, limit: Int, secret: Bool = false) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard fd >= 0 else { throw CLIError.usage("cannot open \(what) \(path): \(errnoText())") }
-        defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw CLIError.usage("cannot stat \(what) \(path): \(errnoText())") }
-        guard st.st_mode & S_IFMT == S_IFREG else {
-            throw CLIError.usage("\(what) \(path) is \(FileType.name(st.st_mode)), expected a regular file")
-        }
+        let fd = try openRegular(path, what: what, stat: &st)
+        defer { close(fd) }
         if secret {
             do {
                 try FileType.requireOwnerOnly(st, path)
@@ -51,6 +46,28 @@ enum FileIO {
             throw CLIError.usage("cannot read \(what) \(path): \(String(cString: strerror(failure)))")
         }
         return out
+    }
+
+    /// Opens a regular file for reading, non-blocking so that a FIFO (or a link to one) is refused, not waited
+    /// on; the caller closes the descriptor. O_NONBLOCK has no effect on the reads of a regular file.
+    static func openRegular(_ path: String, what: String) throws -> Int32 {
+        var st = stat()
+        return try openRegular(path, what: what, stat: &st)
+    }
+
+    private static func openRegular(_ path: String, what: String, stat st: inout stat) throws -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard fd >= 0 else { throw CLIError.usage("cannot open \(what) \(path): \(errnoText())") }
+        guard fstat(fd, &st) == 0 else {
+            let text = errnoText()
+            close(fd)
+            throw CLIError.usage("cannot stat \(what) \(path): \(text)")
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw CLIError.usage("\(what) \(path) is \(FileType.name(st.st_mode)), expected a regular file")
+        }
+        return fd
     }
 
     static func exists(_ path: String) -> Bool {

@@ -254,6 +254,20 @@ import WSCJSON
             "\(sign.stderr)")
     }
 
+    @Test(arguments: Plant.allCases)
+    func nonRegularModuleIsRefusedByWscctl(kind: Plant) throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        let module = d.directory + "/module.wasm"
+        try Self.plant(kind, at: module)
+        let words = Self.refusalWords(kind, followsLinks: true)
+        for extra in [["--state-dir", d.directory + "/state"], ["--daemon", "--socket", d.socketPath, "--fd"]] {
+            let verify = try Self.run(Self.wscctl, ["verify", "-i", module] + extra)
+            #expect(verify.status == 2, "\(extra): \(verify.stderr)")
+            #expect(verify.stderr.contains("module \(module) \(words)"), "\(extra): \(verify.stderr)")
+        }
+    }
+
     @Test func leftoverTemporaryFilesAreRemovedAtStart() throws {
         let d = try DaemonHarness(start: false)
         defer { d.cleanUp() }
