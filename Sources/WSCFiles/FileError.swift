@@ -20,8 +20,6 @@ public struct FileError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let notRegularFile = Code("notRegularFile")
         /// A secret file (a key) may be read or written by others than its owner: run the `chmod` in the reason.
         public static let insecureMode = Code("insecureMode")
-        /// Another process holds the lock file; the reason names it and its pid.
-        public static let locked = Code("locked")
         /// The file is larger than the limit its reader set.
         public static let tooLarge = Code("tooLarge")
 
