@@ -22,7 +22,7 @@ public enum DaemonMain {
     public static func run(_ arguments: [String]) -> Int32 {
         // SIGTERM, SIGINT and SIGHUP keep their default action (end the process) through start-up, so that a
         // start-up stuck on a bad file can always be stopped; they are blocked and read from a signalfd only
-        // once start-up is done, still before any thread exists (see startSignalHandling).
+        // once start-up is done, still before any thread exists (just before the socket is set up).
         signal(SIGPIPE, SIG_IGN)
         var configPath = "/etc/wscd/wscd.toml"
         var checkOnly = false
