@@ -32,14 +32,21 @@ public struct FileFetcher: Fetcher {
         guard path.hasPrefix("/") else {
             throw TUFError(.fetchFailed, "\(url): only absolute paths and file:// URLs can be read from disk")
         }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking: a FIFO in a repository copy is refused below, not waited on.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         if fd < 0, errno == ENOENT || errno == ENOTDIR || errno == EACCES {
             throw TUFError(.notFound, "\(path) does not exist")
         }
         guard fd >= 0 else { throw TUFError(.fetchFailed, "cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT != S_IFDIR else {
+        // Directories, FIFOs and sockets are refused; a character device is read, up to the limit (an endless
+        // one such as /dev/zero ends as tooLarge).
+        guard fstat(fd, &st) == 0 else {
+            throw TUFError(.fetchFailed, "cannot stat \(path): \(String(cString: strerror(errno)))")
+        }
+        let type = st.st_mode & S_IFMT
+        guard type != S_IFDIR, type != S_IFIFO, type != S_IFSOCK else {
             throw TUFError(.notFound, "\(path) is not a file")
         }
         var out: [UInt8] = []

@@ -12,21 +12,29 @@ public struct PersistedState: Sendable, Hashable {
     public var bundleDigest: [UInt8]
     /// The trusted time floor (Unix seconds). Never decreases.
     public var timeFloor: Int64
+    /// When this state was first created (Unix seconds, trusted time): the node's first boot as far as the
+    /// state can tell. Without a hardware counter a deleted state directory starts a new first boot, so a recent
+    /// value on a node in service is worth a look. `nil` in states written before it was recorded.
+    public var firstBootAt: Int64?
 
     /// Creates a state.
-    public init(counter: UInt64, bundleDigest: [UInt8], timeFloor: Int64) {
+    public init(counter: UInt64, bundleDigest: [UInt8], timeFloor: Int64, firstBootAt: Int64? = nil) {
         self.counter = counter
         self.bundleDigest = bundleDigest
         self.timeFloor = timeFloor
+        self.firstBootAt = firstBootAt
     }
 
     func contentObject() -> JSONObject {
-        try! JSONObject([
+        var members: [(String, JSONValue)] = [
             ("format", .integer(PersistedState.format)),
             ("counter", .integer(Int64(clamping: counter))),
             ("bundleDigest", .string(Hex.encode(bundleDigest))),
             ("timeFloor", .integer(timeFloor)),
-        ])
+        ]
+        // Optional so that states written before it stay byte-identical (and keep their MAC).
+        if let firstBootAt { members.append(("firstBootAt", .integer(firstBootAt))) }
+        return try! JSONObject(members)
     }
 
     /// The file bytes: canonical JSON, with an HMAC-SHA-256 over the canonical content when a seal key is given.
@@ -59,7 +67,8 @@ public struct PersistedState: Sendable, Hashable {
                 .stateUnreadable, "the state file \(path) is truncated or corrupt (\(error.reason)). \(recover)")
         }
         do {
-            try object.rejectUnknownKeys(allowed: ["format", "counter", "bundleDigest", "timeFloor", "mac"], "state")
+            try object.rejectUnknownKeys(
+                allowed: ["format", "counter", "bundleDigest", "timeFloor", "firstBootAt", "mac"], "state")
             let format = try object.require("format", "state").asInteger("state.format")
             guard format == PersistedState.format else {
                 throw TrustStoreError(
@@ -74,7 +83,9 @@ public struct PersistedState: Sendable, Hashable {
             guard counter >= 1, let digest = Hex.decode(digestHex), digest.count == 32 else {
                 throw TrustStoreError(.stateUnreadable, "the state file \(path) holds invalid values. \(recover)")
             }
-            let state = PersistedState(counter: UInt64(counter), bundleDigest: digest, timeFloor: floor)
+            let firstBootAt = try object.optional("firstBootAt")?.asInteger("state.firstBootAt")
+            let state = PersistedState(
+                counter: UInt64(counter), bundleDigest: digest, timeFloor: floor, firstBootAt: firstBootAt)
             let macText = try object.optional("mac")?.asString("state.mac")
             switch (sealKey, macText) {
             case (nil, nil):

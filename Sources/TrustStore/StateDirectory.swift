@@ -1,3 +1,4 @@
+import Synchronization
 import WSCCrypto
 import WSCFiles
 
@@ -14,6 +15,8 @@ public final class StateDirectory: @unchecked Sendable {
     /// The directory.
     public let path: String
     private let sealKey: SecretBytes?
+    /// The writer lock, once ``lock(owner:)`` took it.
+    private let lockFile = Mutex<LockFile?>(nil)
     /// Called after each step of a commit with the step's name; tests use it to stop at every point.
     var afterStep: ((String) throws -> Void)?
 
@@ -46,36 +49,113 @@ public final class StateDirectory: @unchecked Sendable {
     /// Whether a seal key authenticates the state.
     public var isSealed: Bool { sealKey != nil }
 
-    /// Loads the committed state and the active envelope, finishing or discarding an interrupted install.
-    /// Returns `nil` when nothing was ever installed.
+    // MARK: The writer lock
+
+    /// Takes the directory's writer lock (`lock`, an exclusive `flock`) and keeps it for the life of this value:
+    /// wscd holds it while it runs, so no offline writer can commit behind its back. Then removes the temporary
+    /// files crashed commits left (none can belong to a live writer while the lock is held).
+    ///
+    /// - Returns: the names of the leftover temporary files removed.
+    /// - Throws: ``TrustStoreError/Code/stateLocked`` naming the holder and its pid when another process holds it.
+    @discardableResult
+    public func lock(owner: String) throws -> [String] {
+        if isLocked { return [] }
+        guard let file = try acquire(owner: owner) else { return [] }
+        lockFile.withLock { $0 = file }
+        return try TrustStoreError.mappingFileErrors { try TemporaryFiles.removeAll(in: path) }
+    }
+
+    /// Whether this value holds the writer lock taken with ``lock(owner:)``.
+    public var isLocked: Bool { lockFile.withLock { $0 != nil } }
+
+    var lockPath: String { path + "/lock" }
+
+    /// The lock, or throws saying who holds it.
+    private func acquire(owner: String) throws -> LockFile? {
+        switch try TrustStoreError.mappingFileErrors({ try LockFile.acquire(lockPath, owner: owner) }) {
+        case .acquired(let file): return file
+        case .held(let holder): throw TrustStoreError(.stateLocked, Self.heldMessage(holder, path, owner: owner))
+        }
+    }
+
+    static func heldMessage(_ holder: LockFile.Holder?, _ path: String, owner: String) -> String {
+        guard let holder else {
+            return
+                "another process holds \(path) (its lock file \(path)/lock); if wscd runs, use `wscctl rotate`, otherwise retry in a moment"
+        }
+        guard holder.name == "wscd" else {
+            return "\(holder) holds \(path): another install is in progress there; retry when it ends"
+        }
+        if owner == "wscd" {
+            return
+                "wscd (pid \(holder.pid)) already holds the state directory \(path): one wscd per state directory; stop it, or give this one its own [state] directory"
+        }
+        return "wscd (pid \(holder.pid)) holds \(path); use `wscctl rotate` to install a bundle through it"
+    }
+
+    /// Runs `body` under the writer lock: the one ``lock(owner:)`` took, or one held for the call only. With
+    /// `ifFree`, returns `nil` instead of throwing when another process holds it.
+    private func withWriterLock<T>(ifFree: Bool = false, _ body: () throws -> T) throws -> T? {
+        if isLocked { return try body() }
+        let file: LockFile?
+        do {
+            file = try acquire(owner: Self.programName)
+        } catch let error as TrustStoreError where ifFree && error.code == .stateLocked {
+            return nil
+        }
+        return try withExtendedLifetime(file) { try body() }
+    }
+
+    /// This process's name, recorded in the lock file for whoever is refused.
+    static var programName: String {
+        let name = CommandLine.arguments.first?.split(separator: "/").last.map(String.init) ?? ""
+        return name.isEmpty || name.contains(" ") ? "process" : name
+    }
+
+    // MARK: Load and commit
+
+    /// Loads the committed state and the active envelope, finishing or discarding an interrupted install when no
+    /// other process holds the writer lock (a reader never waits for it and never writes under someone else's
+    /// lock: it then reads what the interrupted install would become). Returns `nil` when nothing was ever
+    /// installed.
+    ///
+    /// Consistency between the state and the bundle's own version and issue time is checked by ``TrustStore``,
+    /// which parses the bundle.
     public func load() throws -> (state: PersistedState, envelope: [UInt8])? {
         let stateBytes = try read(statePath, limit: StateDirectory.maximumStateSize)
         let pending = try read(pendingPath, limit: SealCheck.maximumEnvelopeSize)
         guard let stateBytes else {
-            if pending != nil { try remove(pendingPath) }  // an install that never reached its commit point
             if try read(bundlePath, limit: SealCheck.maximumEnvelopeSize) != nil {
                 throw TrustStoreError(
                     .stateTampered,
                     "\(bundlePath) exists but \(statePath) does not: the anti-rollback state was deleted. If this node's disk is trusted, move \(bundlePath) away and install a bundle signed by the pinned keys."
                 )
             }
+            // An install that never reached its commit point.
+            if pending != nil { _ = try withWriterLock(ifFree: true) { try remove(pendingPath) } }
             return nil
         }
         let state = try PersistedState.decode(stateBytes, sealKey: sealKey, path: statePath)
         if let pending {
             if constantTimeEquals(Digest.sha256(pending), state.bundleDigest) {
                 // The install committed its state but crashed before the rename: finish it.
-                guard rename(pendingPath, bundlePath) == 0 else {
-                    throw TrustStoreError(FileError.io("cannot finish the install"))
+                let finished: Void? = try withWriterLock(ifFree: true) {
+                    guard rename(pendingPath, bundlePath) == 0 else {
+                        throw TrustStoreError(FileError.io("cannot finish the install: rename \(pendingPath)"))
+                    }
+                    try syncDirectory()
                 }
-                try syncDirectory()
+                if finished == nil { return (state, pending) }
             } else {
-                try remove(pendingPath)
+                try requireUncommitted(pending, state: state)
+                _ = try withWriterLock(ifFree: true) { try remove(pendingPath) }
             }
         }
         guard let envelope = try read(bundlePath, limit: SealCheck.maximumEnvelopeSize) else {
             throw TrustStoreError(
-                .stateTampered, "\(statePath) records bundle version \(state.counter) but \(bundlePath) is missing")
+                .stateTampered,
+                "\(statePath) records bundle version \(state.counter) but \(bundlePath) is missing. Restore it from a backup of this node, or if this node's disk is trusted, move \(statePath) away and install the newest bundle signed by the pinned keys."
+            )
         }
         guard constantTimeEquals(Digest.sha256(envelope), state.bundleDigest) else {
             let onDisk = (try? DSSEEnvelope(parsing: envelope, maximumSize: SealCheck.maximumEnvelopeSize))
@@ -94,18 +174,44 @@ public final class StateDirectory: @unchecked Sendable {
         return (state, envelope)
     }
 
-    /// Installs `envelope` as the active bundle with `state`: pending file, then the state file (the commit
-    /// point), then the rename into place.
-    public func commit(envelope: [UInt8], state: PersistedState) throws {
-        try write(pendingPath, envelope)
-        try afterStep?("pending written")
-        try write(statePath, state.encoded(sealKey: sealKey))
-        try afterStep?("state written")
-        guard rename(pendingPath, bundlePath) == 0 else {
-            throw TrustStoreError(FileError.io("cannot move the new bundle into place"))
+    /// A pending file the state does not record is legitimate only as an install that crashed before its commit
+    /// point: a bundle newer than the counter. Anything else (an older bundle, garbage) was put there.
+    private func requireUncommitted(_ pending: [UInt8], state: PersistedState) throws {
+        let version = (try? DSSEEnvelope(parsing: pending, maximumSize: SealCheck.maximumEnvelopeSize))
+            .flatMap { try? TrustBundle(payload: $0.payload) }?.version
+        guard let version, version > state.counter else {
+            throw TrustStoreError(
+                .stateTampered,
+                "\(pendingPath) \(version.map { "holds bundle version \($0)" } ?? "is not a trust bundle"), which the anti-rollback state (version \(state.counter)) neither records nor can follow: no install writes that. Move \(pendingPath) away and start again; install newer bundles with `wscctl rotate`."
+            )
         }
-        try afterStep?("bundle renamed")
-        try syncDirectory()
+    }
+
+    /// Installs `envelope` as the active bundle with `state`: pending file, then the state file (the commit
+    /// point), then the rename into place. Runs under the writer lock, and only if the disk still holds
+    /// `previous`, the state the new one was checked against: a writer that loaded before another committed
+    /// must not overwrite a higher counter.
+    public func commit(envelope: [UInt8], state: PersistedState, replacing previous: PersistedState?) throws {
+        _ = try withWriterLock {
+            let onDisk = try read(statePath, limit: StateDirectory.maximumStateSize).map {
+                try PersistedState.decode($0, sealKey: sealKey, path: statePath)
+            }
+            guard onDisk == previous else {
+                throw TrustStoreError(
+                    .stateLocked,
+                    "\(statePath) changed since it was loaded (now at version \(onDisk.map { "\($0.counter)" } ?? "none")): another writer committed; run the command again"
+                )
+            }
+            try write(pendingPath, envelope)
+            try afterStep?("pending written")
+            try write(statePath, state.encoded(sealKey: sealKey))
+            try afterStep?("state written")
+            guard rename(pendingPath, bundlePath) == 0 else {
+                throw TrustStoreError(FileError.io("cannot move the new bundle into place"))
+            }
+            try afterStep?("bundle renamed")
+            try syncDirectory()
+        }
     }
 
     private func remove(_ file: String) throws {

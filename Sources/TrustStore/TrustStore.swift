@@ -24,9 +24,12 @@ public final class TrustStore: Sendable {
         var current = Current()
         if let (state, envelope) = try directory.load() {
             let time = TrustedTime.current(floor: state.timeFloor)
+            // Counter 0: the version is compared with the state's counter below, with a message naming both files.
             let context = SealCheck.Context(
-                authorizing: nil, counter: state.counter, activeDigest: state.bundleDigest, time: time)
-            current.active = try SealCheck.seal(envelope, context: context)
+                authorizing: nil, counter: 0, activeDigest: state.bundleDigest, time: time)
+            let sealed = try SealCheck.seal(envelope, context: context)
+            try StateConsistency.check(state, sealed, directory: directory)
+            current.active = sealed
             current.state = state
         }
         self.current = Mutex(current)
@@ -59,10 +62,13 @@ public final class TrustStore: Sendable {
                 activeDigest: current.state?.bundleDigest, time: now)
             let sealed = try SealCheck.check(envelope, context: context)
             if let active = current.active, sealed.version == active.version { return active }
+            // The first state records when it was made: without a hardware counter, that is all that tells a
+            // first boot from a deleted state directory.
             let state = PersistedState(
                 counter: sealed.version, bundleDigest: sealed.digest,
-                timeFloor: max(current.state?.timeFloor ?? 0, sealed.bundle.issuedAt, TrustedTime.buildFloor))
-            try directory.commit(envelope: envelope, state: state)
+                timeFloor: max(current.state?.timeFloor ?? 0, sealed.bundle.issuedAt, TrustedTime.buildFloor),
+                firstBootAt: current.state == nil ? now.now : current.state?.firstBootAt)
+            try directory.commit(envelope: envelope, state: state, replacing: current.state)
             current.state = state
             current.active = sealed
             return sealed

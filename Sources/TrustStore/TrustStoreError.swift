@@ -29,6 +29,10 @@ public struct TrustStoreError: Error, Hashable, Sendable, CustomStringConvertibl
         public static let stateTampered = Code("stateTampered")
         /// The state file or the state directory is unreadable, truncated or from a newer wsc.
         public static let stateUnreadable = Code("stateUnreadable")
+        /// Another process holds the state directory's writer lock, or committed since the state was loaded.
+        public static let stateLocked = Code("stateLocked")
+        /// No anti-rollback state exists and the configuration requires one (`[state] require_existing`).
+        public static let stateMissing = Code("stateMissing")
         /// A file system operation failed.
         public static let io = Code("io")
         /// A size or count is above its limit.

@@ -6,7 +6,7 @@ struct ConfigurationReader {
         "socket", "socket_mode", "socket_group", "max_connections", "max_frame_bytes", "max_requests_in_flight",
         "idle_timeout_seconds", "read_timeout_seconds", "workers",
     ]
-    static let stateKeys = ["directory", "seal_key"]
+    static let stateKeys = ["directory", "seal_key", "require_existing"]
     static let trustKeys = ["pinned_keys", "pinned_threshold", "initial_bundle"]
     static let authorizationKeys = [
         "verify_uids", "verify_groups", "sign_uids", "sign_groups", "rotate_uids", "rotate_groups",
@@ -119,6 +119,7 @@ struct ConfigurationReader {
             switch entry.key {
             case "directory": state.directory = try entry.absolutePath()
             case "seal_key": state.sealKeyPath = try entry.absolutePath()
+            case "require_existing": state.requireExisting = try entry.boolean()
             default: throw unknownKey(entry, allowed: Self.stateKeys)
             }
         }

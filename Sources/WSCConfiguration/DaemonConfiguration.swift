@@ -44,6 +44,10 @@ public struct DaemonConfiguration: Sendable, Hashable {
         /// `seal_key`: absolute path of the seal key; `nil` lets the daemon use
         /// `$CREDENTIALS_DIRECTORY/wscd-seal-key`.
         public var sealKeyPath: String? = nil
+        /// `require_existing`: refuse to start when the state directory holds no anti-rollback state, instead of
+        /// treating it as a first boot. Without a hardware counter a deleted state looks exactly like a new
+        /// node; a node provisioned once (its state written before it ships) sets this so deletion stops it.
+        public var requireExisting: Bool = false
 
         /// The defaults.
         public init() {}

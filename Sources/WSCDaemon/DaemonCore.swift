@@ -419,6 +419,7 @@ final class DaemonCore: Sendable {
             ("bundle", bundle),
             ("counter", trust.state.map { .integer(Int64(clamping: $0.counter)) } ?? .null),
             ("stateSealed", .bool(trust.directory.isSealed)),
+            ("firstBootAt", trust.state?.firstBootAt.map { .string(RFC3339.format($0)) } ?? .null),
             ("timeFloor", .string(RFC3339.format(time.floor))), ("trustedTime", .string(RFC3339.format(time.now))),
             ("clockReliable", .bool(time.clockReliable)),
             ("signingKeyId", key.flatMap { $0.publicKey.wasmsigKeyID }.map { .string(Hex.encode($0)) } ?? .null),

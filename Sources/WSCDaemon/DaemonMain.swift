@@ -20,11 +20,9 @@ public enum DaemonMain {
 
     /// Runs the daemon; returns only on a start-up failure (the exit status to use).
     public static func run(_ arguments: [String]) -> Int32 {
-        // Before any thread exists: block the termination signals everywhere and read them from a signalfd.
-        let signalFD = wsc_termination_signalfd()
-        guard signalFD >= 0 else {
-            return fail("cannot set up signal handling: \(String(cString: strerror(errno)))", status: 1)
-        }
+        // SIGTERM, SIGINT and SIGHUP keep their default action (end the process) through start-up, so that a
+        // start-up stuck on a bad file can always be stopped; they are blocked and read from a signalfd only
+        // once start-up is done, still before any thread exists (just before the socket is set up).
         signal(SIGPIPE, SIG_IGN)
         var configPath = "/etc/wscd/wscd.toml"
         var checkOnly = false
@@ -59,7 +57,7 @@ public enum DaemonMain {
         let trust: TrustStore
         let signing: SigningService
         do {
-            trust = try openTrust(config, log: log)
+            trust = try openTrust(config, log: log, checkOnly: checkOnly)
             signing = try SigningService(
                 configuredPath: config.signing.keyPath, stateDirectory: config.state.directory,
                 generateIfMissing: config.signing.generateIfMissing && !checkOnly,
@@ -84,7 +82,14 @@ public enum DaemonMain {
             return 0
         }
 
+        // Before any thread exists: block the termination signals everywhere and read them from a signalfd.
+        let signalFD = wsc_termination_signalfd()
+        guard signalFD >= 0 else {
+            return fail("cannot set up signal handling: \(String(cString: strerror(errno)))", status: 1)
+        }
+
         var ownsPath: String?
+        var socketLock: LockFile?
         let listenFD: Int32
         if let activated = SystemdActivation.listeningSocket() {
             guard wsc_set_nonblock_cloexec(activated) == 0 else {
@@ -94,6 +99,15 @@ public enum DaemonMain {
             log.info("using the socket passed by systemd")
         } else {
             let path = config.server.socketPath
+            do {
+                socketLock = try SocketOwnership.claim(path)
+            } catch let error as DaemonError {
+                return fail(error.description, status: 1)
+            } catch let error as FileError {
+                return fail("\(error.reason)", status: 1)
+            } catch {
+                return fail("\(error)", status: 1)
+            }
             let fd = wsc_unix_listen(path, config.server.socketMode, 512)
             guard fd >= 0 else {
                 return fail(
@@ -124,10 +138,11 @@ public enum DaemonMain {
         let server = Server(core: core, listenFD: listenFD, signalFD: signalFD, ownsSocketPath: ownsPath)
         server.start()
         // Park the main thread: the server runs on its own queues, and the main thread keeps the signals blocked.
-        while true { pause() }
+        // The socket's lock lives as long as the process.
+        while true { withExtendedLifetime(socketLock) { _ = pause() } }
     }
 
-    static func openTrust(_ config: DaemonConfiguration, log: DaemonLog) throws -> TrustStore {
+    static func openTrust(_ config: DaemonConfiguration, log: DaemonLog, checkOnly: Bool = false) throws -> TrustStore {
         var sealKey: SecretBytes?
         var sealPath = config.state.sealKeyPath
         if sealPath == nil, let credentials = getenv("CREDENTIALS_DIRECTORY") {
@@ -135,7 +150,7 @@ public enum DaemonMain {
             if access(candidate, R_OK) == 0 { sealPath = candidate }
         }
         if let sealPath {
-            guard var bytes = try AtomicFile.read(sealPath, limit: 4096), bytes.count >= 32 else {
+            guard var bytes = try AtomicFile.readSecret(sealPath, limit: 4096), bytes.count >= 32 else {
                 throw DaemonError("the seal key \(sealPath) is missing or shorter than 32 bytes")
             }
             sealKey = SecretBytes(consuming: &bytes)
@@ -143,6 +158,16 @@ public enum DaemonMain {
             log.warning("the trust state is not sealed: configure [state] seal_key or the credential wscd-seal-key")
         }
         let directory = try StateDirectory(path: config.state.directory, sealKey: sealKey)
+        // The one owner of the state while wscd runs: offline writers and a second wscd are refused. A check of
+        // the configuration only reads, so it does not take it (wscd may well be running).
+        if !checkOnly {
+            let leftovers = try directory.lock(owner: "wscd")
+            if !leftovers.isEmpty {
+                log.notice(
+                    "removed \(leftovers.count) temporary file(s) left by interrupted commits",
+                    [("FILES", leftovers.joined(separator: ","))])
+            }
+        }
         var pinned: KeyThreshold?
         if !config.trust.pinnedKeys.isEmpty {
             let keys = try config.trust.pinnedKeys.map { path -> BundleKey in
@@ -160,12 +185,8 @@ public enum DaemonMain {
             pinned = try KeyThreshold(keys: keys, threshold: config.trust.pinnedThreshold)
         }
         let store = try TrustStore(directory: directory, pinned: pinned)
-        if store.active == nil, let initial = config.trust.initialBundle {
-            guard let bytes = try AtomicFile.read(initial, limit: SealCheck.maximumEnvelopeSize) else {
-                throw DaemonError("initial_bundle \(initial) does not exist")
-            }
-            let sealed = try store.install(bytes)
-            log.notice("installed the initial trust bundle", [("BUNDLE_VERSION", "\(sealed.version)")])
+        if store.state == nil {
+            try FirstBoot.begin(store, config: config, log: log, checkOnly: checkOnly)
         }
         if let active = store.active {
             let validity = active.bundle.validity(at: store.trustedTime().now)

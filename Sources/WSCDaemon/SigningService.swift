@@ -64,14 +64,8 @@ final class SigningService: Sendable {
     }
 
     static func load(_ path: String) throws -> PrivateKey? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        guard st.st_mode & 0o077 == 0 else {
-            throw DaemonError(
-                "the signing key \(path) is readable by group or others (mode \(String(st.st_mode & 0o777, radix: 8))); run chmod 600 \(path)"
-            )
-        }
-        guard var bytes = try AtomicFile.read(path, limit: 64 * 1024) else { return nil }
+        // Mode and type are checked on the open descriptor: no FIFO wait, no swap between check and read.
+        guard var bytes = try AtomicFile.readSecret(path, limit: 64 * 1024) else { return nil }
         defer { SecretBytes.wipe(&bytes) }
         do {
             if bytes.first == PrivateKey.wasmsignSecretKeyType, bytes.count == 65 {

@@ -48,17 +48,31 @@ public enum AtomicFile {
         guard fsync(dfd) == 0 else { throw FileError.io("cannot flush directory \(directory)") }
     }
 
-    /// Reads a whole regular file of at most `limit` bytes; `nil` if it does not exist.
+    /// Reads a whole regular file of at most `limit` bytes; `nil` if it does not exist. A symbolic link, FIFO,
+    /// directory or device is refused without blocking: the open is non-blocking and the type is checked on the
+    /// descriptor (a FIFO planted as a state file must not hang its reader).
     public static func read(_ path: String, limit: Int) throws -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        try read(path, limit: limit, secret: false)
+    }
+
+    /// Like ``read(_:limit:)`` for a secret (a seal key, a signing key): also refuses a file whose mode allows
+    /// anything beyond read and write by its owner, with the `chmod` to run.
+    public static func readSecret(_ path: String, limit: Int) throws -> [UInt8]? {
+        try read(path, limit: limit, secret: true)
+    }
+
+    private static func read(_ path: String, limit: Int, secret: Bool) throws -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)
         if fd < 0, errno == ENOENT { return nil }
+        if fd < 0, errno == ELOOP {
+            throw FileError(.notRegularFile, "\(path) is a symbolic link; give the file itself")
+        }
         guard fd >= 0 else { throw FileError.io("cannot open \(path)") }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw FileError.io("cannot stat \(path)") }
-        guard st.st_mode & S_IFMT == S_IFREG else {
-            throw FileError(.notRegularFile, "\(path) is not a regular file")
-        }
+        try FileType.requireRegular(st, path)
+        if secret { try FileType.requireOwnerOnly(st, path) }
         guard Int(st.st_size) <= limit else {
             throw FileError(.tooLarge, "\(path) is \(st.st_size) bytes, above the limit of \(limit)")
         }

@@ -18,6 +18,8 @@ public struct FileError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let io = Code("io")
         /// The path names something other than a regular file (a directory, a device, a socket).
         public static let notRegularFile = Code("notRegularFile")
+        /// A secret file (a key) may be read or written by others than its owner: run the `chmod` in the reason.
+        public static let insecureMode = Code("insecureMode")
         /// The file is larger than the limit its reader set.
         public static let tooLarge = Code("tooLarge")
 

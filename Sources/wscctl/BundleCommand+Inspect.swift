@@ -215,13 +215,19 @@ struct BundleInstallCommand: ParsableCommand {
 
     func run() throws {
         let store = try BundleFiles.openStore(
-            stateDir: state.stateDir, sealKey: state.sealKey, pinned: state.pinnedKey, threshold: state.pinnedThreshold)
+            stateDir: state.stateDir, sealKey: state.sealKey, pinned: state.pinnedKey, threshold: state.pinnedThreshold,
+            forWriting: true)
         let (bytes, _) = try BundleFiles.loadEnvelope(input)
         do {
+            let firstBoot = store.state == nil
             let sealed = try store.install(bytes)
             print(
                 "installed trust bundle version \(sealed.version) (\(sealed.bundle.validity(at: store.trustedTime().now).summary))"
             )
+            if firstBoot {
+                print(
+                    "first boot: \(state.stateDir) had no anti-rollback state; it starts at version \(sealed.version)")
+            }
         } catch {
             throw BundleFiles.trustError(error)
         }
@@ -245,6 +251,9 @@ struct BundleStatusCommand: ParsableCommand {
         }
         print("state directory  \(state.stateDir) (\(store.directory.isSealed ? "sealed with HMAC" : "NOT sealed"))")
         print("counter          \(persisted.counter)")
+        print(
+            "first boot       \(persisted.firstBootAt.map(RFC3339.format) ?? "not recorded (state older than this wsc)")"
+        )
         print("time floor       \(RFC3339.format(persisted.timeFloor))")
         print(
             "trusted time     \(RFC3339.format(time.now)) (system clock \(time.clockReliable ? "reliable" : "BELOW the floor: unreliable"))"

@@ -61,17 +61,22 @@ enum BundleFiles {
         }
     }
 
-    static func openStore(stateDir: String, sealKey: String?, pinned: [String], threshold: Int) throws -> TrustStore {
+    /// Opens a state directory. A writer (`forWriting`) first takes its lock, so it is refused while wscd runs
+    /// there; a reader takes none and never waits.
+    static func openStore(
+        stateDir: String, sealKey: String?, pinned: [String], threshold: Int, forWriting: Bool = false
+    ) throws -> TrustStore {
         do {
             var seal: SecretBytes?
             if let sealKey {
-                var bytes = try FileIO.read(sealKey, what: "seal key", limit: 4096)
+                var bytes = try FileIO.read(sealKey, what: "seal key", limit: 4096, secret: true)
                 guard bytes.count >= 32 else {
                     throw CLIError.usage("the seal key \(sealKey) must hold at least 32 bytes")
                 }
                 seal = SecretBytes(consuming: &bytes)
             }
             let directory = try StateDirectory(path: stateDir, sealKey: seal)
+            if forWriting { try directory.lock(owner: "wscctl") }
             let pinnedKeys =
                 pinned.isEmpty ? nil : try keyThreshold(pinned, threshold: threshold, option: "--pinned-key")
             return try TrustStore(directory: directory, pinned: pinnedKeys)

@@ -80,6 +80,8 @@ struct StatusCommand: ParsableCommand {
         print(
             "counter         \(text(result["counter"])) (state \(result["stateSealed"] == .bool(true) ? "sealed" : "NOT sealed"))"
         )
+        // Without a hardware counter, a recent first boot on a node long in service means its state was deleted.
+        print("first boot      \(text(result["firstBootAt"]))")
         print("signing key     \(text(result["signingKeyId"])); retired: \(text(result["retiredKeyIds"]))")
         print(
             "time            trusted \(text(result["trustedTime"])), floor \(text(result["timeFloor"])), clock \(result["clockReliable"] == .bool(true) ? "reliable" : "UNRELIABLE")"

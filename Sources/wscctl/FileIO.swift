@@ -8,15 +8,20 @@ import WSCFiles
 
 /// Small POSIX file helpers: bounded reads, atomic writes with explicit modes.
 enum FileIO {
-    /// Reads a whole regular file, refusing directories and files above `limit` before allocating.
-    static func read(_ path: String, what: String, limit: Int) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw CLIError.usage("cannot open \(what) \(path): \(errnoText())") }
-        defer { close(fd) }
+    /// Reads a whole regular file, refusing directories and files above `limit` before allocating. The open is
+    /// non-blocking and the type is checked on the descriptor: a FIFO (or a link to one) is refused, never waited
+    /// on. With `secret`, a mode beyond 0600 is refused with the `chmod` to run.
+    static func read(_ path: String, what: String, limit: Int, secret: Bool = false) throws -> [UInt8] {
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw CLIError.usage("cannot stat \(what) \(path): \(errnoText())") }
-        if st.st_mode & S_IFMT == S_IFDIR { throw CLIError.usage("\(what) \(path) is a directory, expected a file") }
-        guard st.st_mode & S_IFMT == S_IFREG else { throw CLIError.usage("\(what) \(path) is not a regular file") }
+        let fd = try openRegular(path, what: what, stat: &st)
+        defer { close(fd) }
+        if secret {
+            do {
+                try FileType.requireOwnerOnly(st, path)
+            } catch let error as FileError {
+                throw CLIError.usage("\(what) \(error.reason)")
+            }
+        }
         let size = Int(st.st_size)
         guard size <= limit else {
             throw CLIError.usage("\(what) \(path) is \(size) bytes, above the limit of \(limit) bytes")
@@ -43,11 +48,26 @@ enum FileIO {
         return out
     }
 
-    /// The permission bits of a file, or `nil` if it cannot be examined.
-    static func mode(_ path: String) -> mode_t? {
+    /// Opens a regular file for reading, non-blocking so that a FIFO (or a link to one) is refused, not waited
+    /// on; the caller closes the descriptor. O_NONBLOCK has no effect on the reads of a regular file.
+    static func openRegular(_ path: String, what: String) throws -> Int32 {
         var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        return st.st_mode & 0o7777
+        return try openRegular(path, what: what, stat: &st)
+    }
+
+    private static func openRegular(_ path: String, what: String, stat st: inout stat) throws -> Int32 {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard fd >= 0 else { throw CLIError.usage("cannot open \(what) \(path): \(errnoText())") }
+        guard fstat(fd, &st) == 0 else {
+            let text = errnoText()
+            close(fd)
+            throw CLIError.usage("cannot stat \(what) \(path): \(text)")
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            throw CLIError.usage("\(what) \(path) is \(FileType.name(st.st_mode)), expected a regular file")
+        }
+        return fd
     }
 
     static func exists(_ path: String) -> Bool {

@@ -32,12 +32,7 @@ enum KeyFiles {
     }
 
     static func loadSecretKey(_ path: String) throws -> PrivateKey {
-        if let mode = FileIO.mode(path), mode & 0o077 != 0 {
-            throw CLIError.usage(
-                "secret key file \(path) is readable or writable by others (mode \(String(mode, radix: 8))); run `chmod 600 \(path)` and try again"
-            )
-        }
-        var bytes = try FileIO.read(path, what: "secret key file", limit: maximumKeyFileSize)
+        var bytes = try FileIO.read(path, what: "secret key file", limit: maximumKeyFileSize, secret: true)
         defer { SecretBytes.wipe(&bytes) }
         guard !bytes.isEmpty else { throw CLIError.usage("secret key file \(path) is empty") }
         do {

@@ -227,8 +227,7 @@ struct VerifyCommand: ParsableCommand {
         var body: [UInt8] = []
         var passFD: Int32?
         if fd {
-            let descriptor = open(input, O_RDONLY | O_CLOEXEC)
-            guard descriptor >= 0 else { throw CLIError.usage("cannot open module \(input): \(FileIO.errnoText())") }
+            let descriptor = try FileIO.openRegular(input, what: "module")
             passFD = descriptor
             fields.append(("fd", .bool(true)))
         } else {

@@ -73,6 +73,7 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
             [state]
             directory = "/srv/wscd"
             seal_key = "/etc/wscd/seal.key"
+            require_existing = true
 
             [trust]
             pinned_keys = ["/etc/wscd/a.pub", "/etc/wscd/b.pub", "/etc/wscd/c.pub"]
@@ -118,6 +119,7 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         expected.server.workers = 256
         expected.state.directory = "/srv/wscd"
         expected.state.sealKeyPath = "/etc/wscd/seal.key"
+        expected.state.requireExisting = true
         expected.trust.pinnedKeys = ["/etc/wscd/a.pub", "/etc/wscd/b.pub", "/etc/wscd/c.pub"]
         expected.trust.pinnedThreshold = 2
         expected.trust.initialBundle = "/etc/wscd/bundle.json"
@@ -170,7 +172,8 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
             String(validating: try readBytes(Self.repositoryRoot + "/config/wscd.toml"), as: UTF8.self))
         let keys = [
             "socket", "socket_mode", "socket_group", "max_connections", "max_frame_bytes", "max_requests_in_flight",
-            "idle_timeout_seconds", "read_timeout_seconds", "workers", "directory", "seal_key", "pinned_keys",
+            "idle_timeout_seconds", "read_timeout_seconds", "workers", "directory", "seal_key", "require_existing",
+            "pinned_keys",
             "pinned_threshold", "initial_bundle", "verify_uids", "verify_groups", "sign_uids", "sign_groups",
             "rotate_uids", "rotate_groups", "key", "generate_if_missing", "requests_per_minute", "level", "format",
             "enabled", "metadata_url", "targets_url", "interval_seconds", "jitter_seconds", "timeout_seconds", "proxy",
