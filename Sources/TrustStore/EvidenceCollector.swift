@@ -44,28 +44,26 @@ struct EvidenceCollector {
             return finding
         }
         var matchedKeyIDs = Set<[UInt8]>()
-        for publisher in bundle.publishers where publisher.publicKey.type == .ed25519 {
-            let result: WasmsigVerdict
-            do {
-                result = try verifier.verify(key: publisher.publicKey)
-            } catch {
-                if verifier.hasSignature(by: publisher.publicKey) {
-                    publisher.publicKey.wasmsigKeyID.map { _ = matchedKeyIDs.insert($0) }
-                    finding.problem(
-                        .contentModified, "wasmsig.content",
-                        "publisher \(publisher.name) (key \(publisher.keyID)) signed other content: the module was modified, truncated or re-split after signing"
-                    )
-                }
+        for publisher in wasmsigCandidates(verifier, &finding) {
+            switch verifier.check(key: publisher.publicKey) {
+            case .notSigned:
                 continue
+            case .signedOtherContent:
+                publisher.publicKey.wasmsigKeyID.map { _ = matchedKeyIDs.insert($0) }
+                finding.problem(
+                    .contentModified, "wasmsig.content",
+                    "publisher \(publisher.name) (key \(publisher.keyID)) signed other content: the module was modified, truncated or re-split after signing"
+                )
+            case .verified(let result):
+                publisher.publicKey.wasmsigKeyID.map { _ = matchedKeyIDs.insert($0) }
+                finding.warnings += result.notes
+                guard admit(publisher, &finding, check: "wasmsig") else { continue }
+                finding.signatures.append([
+                    SatisfiedAuthority(
+                        name: publisher.name, kind: .publisher, signer: publisher.keyID, form: finding.form,
+                        logIndex: nil, integratedTime: nil, timestamped: false)
+                ])
             }
-            publisher.publicKey.wasmsigKeyID.map { _ = matchedKeyIDs.insert($0) }
-            finding.warnings += result.notes
-            guard admit(publisher, &finding, check: "wasmsig") else { continue }
-            finding.signatures.append([
-                SatisfiedAuthority(
-                    name: publisher.name, kind: .publisher, signer: publisher.keyID, form: finding.form, logIndex: nil,
-                    integratedTime: nil, timestamped: false)
-            ])
         }
         if finding.signatures.isEmpty, finding.problems.isEmpty {
             let unknown = Set(verifier.signatureKeyIDs).subtracting(matchedKeyIDs).map(Hex.encode).sorted()
@@ -77,6 +75,27 @@ struct EvidenceCollector {
             )
         }
         return finding
+    }
+
+    /// The publishers to try: those a signature names by key id (a map lookup), and, for signatures without a
+    /// key id, other Ed25519 publishers while the work stays bounded (signatures × publishers ≤
+    /// ``BundleLimits/wasmsigTrials``), whatever the module or the bundle hold.
+    func wasmsigCandidates(_ verifier: WasmVerifier, _ finding: inout EvidenceFinding) -> [TrustBundle.Publisher] {
+        let labelled = Set(verifier.signatureKeyIDs.map(Hex.encode))
+        var named: [TrustBundle.Publisher] = []
+        var others: [TrustBundle.Publisher] = []
+        for publisher in bundle.publishers where publisher.publicKey.type == .ed25519 {
+            if labelled.contains(publisher.keyID) { named.append(publisher) } else { others.append(publisher) }
+        }
+        let unlabelled = verifier.unlabelledSignatureCount
+        guard unlabelled > 0 else { return named }
+        let affordable = max(1, BundleLimits.wasmsigTrials / unlabelled)
+        if others.count > affordable {
+            finding.warnings.append(
+                "the module carries \(unlabelled) wasmsig signature(s) without a key id: only \(affordable) of \(others.count) publishers were tried (sign with key ids to be matched directly)"
+            )
+        }
+        return named + others.prefix(affordable)
     }
 
     /// Whether `publisher` may count now: not revoked, inside its window. Records why not.

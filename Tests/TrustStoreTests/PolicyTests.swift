@@ -324,4 +324,51 @@ import WasmSignatures
         #expect(bundle.publishers[0].keyID == Hex.encode(f.alice.publicKey.wasmsigKeyID!))
         #expect(bundle.publishers[1].publicKey.type == .ecdsaP256)
     }
+
+    // MARK: - Work bounded whatever the module or bundle hold
+
+    @Test func wasmsigTrialsAreBoundedAndLabelledSignaturesAreMatchedDirectly() throws {
+        var b = builder()
+        let many = try (0..<2048).map { i in
+            try [UInt8](repeating: 0, count: 28) + withUnsafeBytes(of: UInt32(i + 100).bigEndian, Array.init)
+        }.map { seed in try seed.withUnsafeBytes { try PrivateKey(ed25519Seed: $0) } }
+        b.publishers += many.enumerated().map { .init(name: "p\($0.offset)", publicKey: $0.element.publicKey) }
+        let trust = try seal(b)
+        // One signature without a key id: every publisher can be tried (2050 ≤ the budget).
+        let last = try wasmsigSigned(Self.module, by: [many[2047]])
+        let one = verify(last, trust)
+        #expect(one.valid, "\(one)")
+        #expect(one.signers == ["p2047"])
+        // Three signatures without key ids: 4096 / 3 publishers are tried, not all 2050, and the verdict says so.
+        let three = try wasmsigSigned(Self.module, by: [f.alice, f.bob, many[2047]])
+        let bounded = verify(three, trust, RequestPolicy(authorities: ["p2047"]))
+        #expect(!bounded.valid)
+        #expect(bounded.warnings.contains { $0.contains("without a key id") }, "\(bounded.warnings)")
+    }
+
+    @Test func brokenEvidenceBesideValidEvidenceIsReported() throws {
+        let signed = try wasmsigSigned(Self.module, by: [f.alice])
+        let trust = try seal(builder())
+        let verdict = verify(signed, trust, sigstore: Array(#"{"mediaType": "nonsense"}"#.utf8))
+        #expect(verdict.valid)
+        #expect(verdict.warnings.contains { $0.contains("sigstore-detached evidence not counted [malformedEvidence]") })
+        #expect(verdict.evidence.count == 2)
+        // Alone, the same broken bundle is the reason.
+        let alone = verify(Self.module, trust, sigstore: Array(#"{"mediaType": "nonsense"}"#.utf8))
+        #expect(alone.code == .malformedEvidence)
+    }
+
+    @Test func sigstoreBundleWithTooManyLogEntriesIsRefusedBeforeDecodingThem() throws {
+        let entry =
+            #"{"logIndex":"1","logId":{"keyId":"AA=="},"kindVersion":{"kind":"x","version":"y"},"canonicalizedBody":"AA=="}"#
+        let entries = Array(repeating: entry, count: 33).joined(separator: ",")
+        let json = """
+            {"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json",
+             "verificationMaterial":{"publicKey":{"hint":"x"},"tlogEntries":[\(entries)]},
+             "messageSignature":{"signature":"AAAA"}}
+            """
+        let verdict = verify(Self.module, try seal(builder()), sigstore: Array(json.utf8))
+        #expect(verdict.code == .malformedEvidence)
+        #expect(verdict.reason?.contains("33 transparency log entries") == true, "\(verdict.reason ?? "")")
+    }
 }
