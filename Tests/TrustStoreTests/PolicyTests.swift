@@ -330,7 +330,7 @@ import WasmSignatures
     @Test func wasmsigTrialsAreBoundedAndLabelledSignaturesAreMatchedDirectly() throws {
         var b = builder()
         let many = try (0..<2048).map { i in
-            try [UInt8](repeating: 0, count: 28) + withUnsafeBytes(of: UInt32(i + 100).bigEndian, Array.init)
+            [UInt8](repeating: 0, count: 28) + withUnsafeBytes(of: UInt32(i + 100).bigEndian, Array.init)
         }.map { seed in try seed.withUnsafeBytes { try PrivateKey(ed25519Seed: $0) } }
         b.publishers += many.enumerated().map { .init(name: "p\($0.offset)", publicKey: $0.element.publicKey) }
         let trust = try seal(b)
