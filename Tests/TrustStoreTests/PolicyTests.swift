@@ -261,6 +261,35 @@ import WasmSignatures
         }
     }
 
+    /// A bundle with a Sigstore root, keyless identities and a private CA: each certificate goes to its own
+    /// authority (a private-CA bundle without a log entry is not judged by Fulcio's rules, and the reverse).
+    @Test func keylessAndPrivateCATogether() throws {
+        let tool = try OpenSSLTool()
+        defer { tool.cleanUp() }
+        try tool.certificateAuthority("root", subject: "/CN=Acme Code Signing Root")
+        try tool.leaf(
+            "leaf", ca: "root", subject: "/CN=acme builder", days: 2,
+            extensions: ["basicConstraints=CA:FALSE", "extendedKeyUsage=codeSigning"])
+        try tool.write("m.wasm", Self.module)
+        let caBundle = HandBuiltBundle.certificateSigned(
+            digest: Digest.sha256(Self.module), signature: try tool.sign(file: "m.wasm", key: "leaf"),
+            leafDER: try tool.der(certificate: "leaf"))
+        var b = try keylessBuilder()
+        b.certificateAuthorities = [.init(name: "acme-ca", certificates: [try Certificate(pem: tool.text("root.pem"))])]
+        let trust = try seal(b)
+        let clock = Int64(Date().timeIntervalSince1970)
+        let ca = verify(Self.module, trust, sigstore: caBundle, at: clock)
+        #expect(ca.valid, "\(ca)")
+        #expect(ca.signers == ["acme-ca"])
+        let keyless = verify(try Self.file("module.keyless.wasm"), trust, at: clock)
+        #expect(keyless.valid, "\(keyless)")
+        #expect(keyless.signers == ["release"])
+        // A request for the CA only: the keyless signature does not count.
+        #expect(
+            verify(try Self.file("module.keyless.wasm"), trust, .anyOf(["acme-ca"]), at: clock).code
+                == .authorityNotAllowed)
+    }
+
     // MARK: - Bad bundles fail the seal check
 
     static let badPolicies: [(String, String)] = [
