@@ -61,7 +61,7 @@ struct EvidenceCollector {
                 finding.signatures.append([
                     SatisfiedAuthority(
                         name: publisher.name, kind: .publisher, signer: publisher.keyID, form: finding.form,
-                        logIndex: nil, integratedTime: nil, timestamped: false)
+                        logIndex: nil, integratedTime: nil, timestamped: false, signingKey: publisher.spkiSHA256)
                 ])
             }
         }
@@ -177,7 +177,7 @@ struct EvidenceCollector {
                     SatisfiedAuthority(
                         name: publisher.name, kind: .publisher, signer: publisher.keyID, form: finding.form,
                         logIndex: verdict.logIndex, integratedTime: verdict.integratedTime,
-                        timestamped: verdict.verifiedTimestampCount > 0)
+                        timestamped: verdict.verifiedTimestampCount > 0, signingKey: publisher.spkiSHA256)
                 ])
                 return
             } catch let error as SigstoreError {
@@ -271,7 +271,8 @@ struct EvidenceCollector {
             names.map {
                 SatisfiedAuthority(
                     name: $0, kind: .identity, signer: who, form: finding.form, logIndex: verdict.logIndex,
-                    integratedTime: verdict.integratedTime, timestamped: verdict.verifiedTimestampCount > 0)
+                    integratedTime: verdict.integratedTime, timestamped: verdict.verifiedTimestampCount > 0,
+                    signingKey: Hex.encode(verdict.signingKeySHA256))
             })
     }
 
@@ -330,7 +331,7 @@ struct EvidenceCollector {
             SatisfiedAuthority(
                 name: ca.name, kind: .certificateAuthority, signer: subject, form: finding.form,
                 logIndex: verdict.logIndex, integratedTime: verdict.integratedTime,
-                timestamped: verdict.verifiedTimestampCount > 0)
+                timestamped: verdict.verifiedTimestampCount > 0, signingKey: Hex.encode(verdict.signingKeySHA256))
         ])
         return .done
     }

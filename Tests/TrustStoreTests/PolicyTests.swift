@@ -290,6 +290,39 @@ import WasmSignatures
                 == .authorityNotAllowed)
     }
 
+    /// One key behind two authorities (a publisher, and a private CA's leaf) is one signer: it cannot meet a
+    /// threshold of two alone.
+    @Test func oneKeyCountsOnceWhateverItsAuthorities() throws {
+        let tool = try OpenSSLTool()
+        defer { tool.cleanUp() }
+        try tool.certificateAuthority("root", subject: "/CN=Acme Code Signing Root")
+        try tool.leaf(
+            "carol", ca: "root", subject: "/CN=carol", days: 2,
+            extensions: ["basicConstraints=CA:FALSE", "extendedKeyUsage=codeSigning"])
+        try tool.write("m.wasm", Self.module)
+        let caBundle = HandBuiltBundle.certificateSigned(
+            digest: Digest.sha256(Self.module), signature: try tool.sign(file: "m.wasm", key: "carol"),
+            leafDER: try tool.der(certificate: "carol"))
+        let module = try KeylessWasm.attach(bundle: caBundle, to: WasmModule(bytes: Self.module))
+        try tool.write("full.wasm", module)
+        let keyBundle = HandBuiltBundle.keySigned(
+            digest: Digest.sha256(module), signature: try tool.sign(file: "full.wasm", key: "carol"),
+            hint: try tool.hint("carol"))
+        var b = builder()
+        b.publishers.append(.init(name: "carol-key", publicKey: try PublicKey(pem: tool.text("carol.pub"))))
+        b.certificateAuthorities = [.init(name: "acme-ca", certificates: [try Certificate(pem: tool.text("root.pem"))])]
+        b.policy = try JSONParser.parse(
+            Array(
+                #"{"rules":[{"name":"two","modules":["*"],"authorities":["carol-key","acme-ca"],"threshold":2}]}"#.utf8)
+        )
+        let trust = try seal(b)
+        let clock = Int64(Date().timeIntervalSince1970)
+        let verdict = verify(module, trust, RequestPolicy(moduleName: "m"), sigstore: keyBundle, at: clock)
+        #expect(verdict.code == .thresholdNotMet, "\(verdict)")
+        #expect(verdict.evidence.flatMap(\.proved).sorted() == ["acme-ca", "carol-key"])
+        #expect(verify(module, trust, sigstore: keyBundle, at: clock).valid)
+    }
+
     // MARK: - Bad bundles fail the seal check
 
     static let badPolicies: [(String, String)] = [
