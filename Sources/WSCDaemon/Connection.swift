@@ -26,7 +26,7 @@ final class Connection: @unchecked Sendable {
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var inFlight = 0
-    private var receivedFDs: [Int32] = []
+    private var descriptors = FrameDescriptors()
     private var closing = false  // no more requests are read; close once answers are written
     private var cancelled = false
     private var pendingCancels = 0
@@ -86,11 +86,26 @@ final class Connection: @unchecked Sendable {
         guard !closing else { return }
         var fds = [Int32](repeating: -1, count: 8)
         while !closing {
+            // Never read past the frame being received, and read its first byte alone: that is what binds a
+            // descriptor to its frame (see FrameDescriptors).
+            let (received, missing) = decoder.frameBeingReceived
+            let limit: Int
+            if received == 0 {
+                limit = 1
+            } else if let missing {
+                limit = missing
+            } else if received < 4 {
+                limit = 4 - received
+            } else {
+                limit = Connection.readChunk  // an unacceptable length: the decoder refuses the frame below
+            }
             var count: Int32 = 0
+            var truncated: Int32 = 0
             // Receive straight into the decoder's buffer: no intermediate copy.
-            let n = decoder.fill(atLeast: Connection.readChunk) { buffer in
+            let n = decoder.fill(atLeast: min(limit, Connection.readChunk)) { buffer in
                 fds.withUnsafeMutableBufferPointer {
-                    wsc_recv_with_fds(fd, buffer.baseAddress, buffer.count, $0.baseAddress, 8, &count)
+                    wsc_recv_with_fds(
+                        fd, buffer.baseAddress, min(buffer.count, limit), $0.baseAddress, 8, &count, &truncated)
                 }
             }
             if n < 0 {
@@ -99,17 +114,14 @@ final class Connection: @unchecked Sendable {
                 closeNow()
                 return
             }
-            for i in 0..<Int(count) { receivedFDs.append(fds[i]) }
-            if receivedFDs.count > server.limits.maxRequestsInFlight * 2 {
-                fail(ProtocolError(.badFrame, "too many file descriptors sent ahead of their frames"))
-                return
-            }
+            descriptors.received(Array(fds[0..<Int(count)]), truncated: truncated != 0, atFrameStart: received == 0)
             if n == 0 {
                 // The peer closed its side: answer what is in flight, then close.
                 closing = true
                 finishIfDone()
                 return
             }
+            if decoder.frameBeingReceived.received == 0 { descriptors.frameCompleted() }
             lastActivity = Monotonic.nanoseconds()
             advanceStream()
             drainFrames()
@@ -176,12 +188,41 @@ final class Connection: @unchecked Sendable {
         return .streaming(ModulePartsStream(moduleLength: moduleLength), moduleLength: moduleLength)
     }
 
-    private func dispatch(_ frame: Frame, streamed: StreamedParts?) {
-        var fdToPass: Int32?
-        if case .bool(true) = frame.header["fd"] ?? .null, !receivedFDs.isEmpty {
-            fdToPass = receivedFDs.removeFirst()
+    /// The descriptor that came with `frame`, if it declares one; throws when what came does not match what the
+    /// frame declares (any descriptor is then closed unread).
+    private func claimDescriptor(_ frame: Frame) throws(ProtocolError) -> Int32? {
+        let declared = frame.header["fd"] == .bool(true)
+        switch descriptors.next() {
+        case .none where declared:
+            throw ProtocolError(
+                .badRequest,
+                "\"fd\": true but no descriptor came with the frame; pass it with SCM_RIGHTS on the sendmsg that sends the frame's first byte"
+            )
+        case .none:
+            return nil
+        case .one(let received) where declared:
+            return received
+        case .one(let received):
+            close(received)
+            throw ProtocolError(
+                .badRequest,
+                "a descriptor came with a frame that does not declare \"fd\": true; it was closed unread. Declare it, or send no descriptor"
+            )
+        case .refused(let reason):
+            throw ProtocolError(.badRequest, reason)
         }
-        let passed = fdToPass
+    }
+
+    private func dispatch(_ frame: Frame, streamed: StreamedParts?) {
+        let passed: Int32?
+        do {
+            passed = try claimDescriptor(frame)
+        } catch {
+            // This frame alone is refused; the connection stays usable.
+            server.core.stats.error(error.code.rawValue)
+            enqueue(Frame(header: Messages.failure(id: Messages.id(of: frame.header), error)).encoded())
+            return
+        }
         inFlight += 1
         let peer = self.peer
         let core = server.core
@@ -334,8 +375,7 @@ final class Connection: @unchecked Sendable {
         guard pendingCancels == 0 else { return }
         // Both sources are gone: only now may the descriptor number be reused.
         close(fd)
-        for passed in receivedFDs { close(passed) }
-        receivedFDs.removeAll()
+        descriptors.closeAll()
         readSource = nil
         writeSource = nil
         server.remove(self)
