@@ -87,7 +87,8 @@ final class Connection: @unchecked Sendable {
         var fds = [Int32](repeating: -1, count: 8)
         while !closing {
             // Never read past the frame being received, and read its first byte alone: that is what binds a
-            // descriptor to its frame (see FrameDescriptors).
+            // descriptor to its frame (see FrameDescriptors). Three reads per frame at least: the first byte, the
+            // rest of the length field, the rest of the frame (in chunks when large).
             let (received, missing) = decoder.frameBeingReceived
             let limit: Int
             if received == 0 {
@@ -97,7 +98,9 @@ final class Connection: @unchecked Sendable {
             } else if received < 4 {
                 limit = 4 - received
             } else {
-                limit = Connection.readChunk  // an unacceptable length: the decoder refuses the frame below
+                // An unacceptable length: the decoder refuses it (or frames before it are still to be taken).
+                drainFrames()
+                return
             }
             var count: Int32 = 0
             var truncated: Int32 = 0
@@ -114,15 +117,24 @@ final class Connection: @unchecked Sendable {
                 closeNow()
                 return
             }
-            descriptors.received(Array(fds[0..<Int(count)]), truncated: truncated != 0, atFrameStart: received == 0)
+            if count > 0 || truncated != 0 {
+                descriptors.received(
+                    Array(fds[0..<Int(count)]), truncated: truncated != 0, atFrameStart: received == 0)
+            }
             if n == 0 {
                 // The peer closed its side: answer what is in flight, then close.
                 closing = true
                 finishIfDone()
                 return
             }
-            if decoder.frameBeingReceived.received == 0 { descriptors.frameCompleted() }
             lastActivity = Monotonic.nanoseconds()
+            guard let missing, n == missing else {
+                // Part of a frame: the read timeout runs from its first byte.
+                if partialSince == nil { partialSince = lastActivity }
+                if received >= 4 { advanceStream() }
+                continue
+            }
+            descriptors.frameCompleted()
             advanceStream()
             drainFrames()
             if readSuspended || closing { return }
