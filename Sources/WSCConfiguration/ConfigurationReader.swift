@@ -4,8 +4,8 @@ struct ConfigurationReader {
     static let tables = ["server", "state", "trust", "authorization", "signing", "log", "tuf"]
     static let serverKeys = [
         "socket", "socket_mode", "socket_group", "max_connections", "max_connections_per_uid",
-        "reserved_connections", "max_frame_bytes", "max_requests_in_flight", "idle_timeout_seconds",
-        "read_timeout_seconds", "workers",
+        "reserved_connections", "max_buffered_bytes", "max_frame_bytes", "max_requests_in_flight",
+        "idle_timeout_seconds", "read_timeout_seconds", "workers",
     ]
     static let stateKeys = ["directory", "seal_key"]
     static let trustKeys = ["pinned_keys", "pinned_threshold", "initial_bundle"]
@@ -105,6 +105,7 @@ struct ConfigurationReader {
             case "max_connections": server.maxConnections = try entry.integer(in: 1...65536)
             case "max_connections_per_uid": server.maxConnectionsPerUID = try entry.integer(in: 1...65536)
             case "reserved_connections": server.reservedConnections = try entry.integer(in: 0...65535)
+            case "max_buffered_bytes": server.maxBufferedBytes = try entry.integer(in: 0...(1 << 40))
             case "max_frame_bytes": server.maxFrameBytes = try entry.integer(in: 1024...(1 << 30))
             case "max_requests_in_flight": server.maxRequestsInFlight = try entry.integer(in: 1...1024)
             case "idle_timeout_seconds": server.idleTimeoutSeconds = try entry.integer(in: 1...86400)
@@ -118,6 +119,13 @@ struct ConfigurationReader {
                 .inconsistent, file: file, line: line(index, "server", "reserved_connections"),
                 reason: "[server] reserved_connections = \(reserved) leaves no connection for peers "
                     + "that may not rotate (max_connections = \(server.maxConnections)); keep it below max_connections")
+        }
+        if server.maxBufferedBytes > 0, server.maxBufferedBytes < server.maxFrameBytes {
+            throw ConfigurationError(
+                .inconsistent, file: file, line: line(index, "server", "max_buffered_bytes"),
+                reason: "[server] max_buffered_bytes = \(server.maxBufferedBytes) is less than max_frame_bytes = "
+                    + "\(server.maxFrameBytes), so a frame of the largest size could never be received; raise it "
+                    + "or use 0 (1/16 of memory)")
         }
         return server
     }

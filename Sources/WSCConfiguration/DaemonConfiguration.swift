@@ -31,6 +31,10 @@ public struct DaemonConfiguration: Sendable, Hashable {
         /// The connections kept for peers that may rotate: ``reservedConnections``, or by default 1 in 32 (8 of the
         /// default 256), which keeps a small `max_connections` valid without naming a reservation.
         public var connectionsReserved: Int { reservedConnections ?? maxConnections / 32 }
+        /// `max_buffered_bytes`: bytes all connections together may hold in large frames being received and
+        /// requests not yet answered; 0 (the default) means 1/16 of physical memory, at least ``maxFrameBytes``.
+        /// Otherwise at least ``maxFrameBytes``, at most 2^40.
+        public var maxBufferedBytes: Int = 0
         /// `max_frame_bytes`: largest request or response frame, 1024...2^30 bytes.
         public var maxFrameBytes: Int = 64 << 20
         /// `max_requests_in_flight`: concurrent requests per connection, 1...1024.

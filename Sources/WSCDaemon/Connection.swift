@@ -32,6 +32,12 @@ final class Connection: @unchecked Sendable {
     private var pendingCancels = 0
     private(set) var lastActivity: UInt64
     private var partialSince: UInt64?
+    /// Budget bytes taken for the frame being received (`nil` until its size is known), and for each complete frame
+    /// not yet dispatched, oldest first; a dispatched request gives its share back when it is answered.
+    private var receivingReservation: Int?
+    private var completedReservations: [Int] = []
+    /// Reading is paused until the shared budget has room for the frame being received.
+    private var waitingForBudget = false
     /// Hashing of the frame being received, for an inline verify: it overlaps the transfer.
     private var headStream: HeadStream = .undecided
 
@@ -44,6 +50,8 @@ final class Connection: @unchecked Sendable {
     static let highWatermark = 4 << 20
     static let lowWatermark = 1 << 20
     static let readChunk = 64 * 1024
+    /// Bytes of a frame a connection may hold without the shared budget (``BufferBudget``).
+    static let freeAllowance = 64 * 1024
     /// Requests with a body up to this size are handled on the connection's own queue.
     static let inlineWorkLimit = 4 << 20
     /// Inline modules from this size on are hashed while they arrive; smaller ones come in one or two reads.
@@ -94,6 +102,15 @@ final class Connection: @unchecked Sendable {
             if received == 0 {
                 limit = 1
             } else if let missing {
+                if receivingReservation == nil {
+                    // The frame's size is known: what it needs beyond the free allowance comes from the budget.
+                    let need = max(0, received + missing - Connection.freeAllowance)
+                    if need > 0, !server.core.budget.reserve(need, orNotify: self) {
+                        waitForBudget()
+                        return
+                    }
+                    receivingReservation = need
+                }
                 limit = missing
             } else if received < 4 {
                 limit = 4 - received
@@ -135,6 +152,8 @@ final class Connection: @unchecked Sendable {
                 continue
             }
             descriptors.frameCompleted()
+            completedReservations.append(receivingReservation ?? 0)
+            receivingReservation = nil
             advanceStream()
             drainFrames()
             if readSuspended || closing { return }
@@ -226,10 +245,12 @@ final class Connection: @unchecked Sendable {
     }
 
     private func dispatch(_ frame: Frame, streamed: StreamedParts?) {
+        let reservation = completedReservations.isEmpty ? 0 : completedReservations.removeFirst()
         let passed: Int32?
         do {
             passed = try claimDescriptor(frame)
         } catch {
+            server.core.budget.release(reservation)
             // This frame alone is refused; the connection stays usable.
             server.core.stats.error(error.code.rawValue)
             enqueue(Frame(header: Messages.failure(id: Messages.id(of: frame.header), error)).encoded())
@@ -245,18 +266,19 @@ final class Connection: @unchecked Sendable {
         if frame.body.count <= Connection.inlineWorkLimit {
             let response = core.handle(frame, peer: peer, passedFD: passed, streamed: streamed)
             let bytes = response.encoded()
-            queue.async { [self] in complete(bytes) }
+            queue.async { [self] in complete(bytes, reservation: reservation) }
             return
         }
         server.workers.submit { [self] in
             let response = core.handle(frame, peer: peer, passedFD: passed, streamed: streamed)
             let bytes = response.encoded()
-            queue.async { [self] in complete(bytes) }
+            queue.async { [self] in complete(bytes, reservation: reservation) }
         }
     }
 
-    private func complete(_ bytes: [UInt8]) {
+    private func complete(_ bytes: [UInt8], reservation: Int) {
         inFlight -= 1
+        server.core.budget.release(reservation)
         enqueue(bytes)
         if !closing { resumeReadingIfPossible() }
         finishIfDone()
@@ -270,8 +292,24 @@ final class Connection: @unchecked Sendable {
         readSuspended = true
     }
 
+    private func waitForBudget() {
+        waitingForBudget = true
+        partialSince = nil  // waiting on the daemon is not the peer being slow: the read timeout restarts after
+        pauseReading()
+    }
+
+    /// The budget gave bytes back: try again to take what the frame being received needs (any thread).
+    func budgetFreed() {
+        queue.async { [self] in
+            guard waitingForBudget, !cancelled else { return }
+            waitingForBudget = false
+            partialSince = Monotonic.nanoseconds()
+            resumeReadingIfPossible()
+        }
+    }
+
     private func resumeReadingIfPossible() {
-        guard readSuspended, !cancelled, inFlight < server.limits.maxRequestsInFlight,
+        guard readSuspended, !cancelled, !waitingForBudget, inFlight < server.limits.maxRequestsInFlight,
             pendingOutput < Connection.lowWatermark, let readSource
         else { return }
         readSuspended = false
@@ -388,6 +426,9 @@ final class Connection: @unchecked Sendable {
         // Both sources are gone: only now may the descriptor number be reused.
         close(fd)
         descriptors.closeAll()
+        server.core.budget.release((receivingReservation ?? 0) + completedReservations.reduce(0, +))
+        receivingReservation = nil
+        completedReservations.removeAll()
         readSource = nil
         writeSource = nil
         server.remove(self)
