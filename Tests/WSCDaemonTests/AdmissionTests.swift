@@ -75,12 +75,15 @@ import WSCProtocol
         let failures = Mutex2()
         let stop = Flag()
         let finished = Flag()
-        // The flood keeps every connection it opens; each is answered why before it is closed.
+        // The flood keeps its connections open on its side; each is answered why before wscd closes it.
         let flood = Thread {
             var held: [WSCClient] = []
             while !stop.isSet {
                 do {
                     let c = try d.client()
+                    // Keep the last 256 open: enough to fill the server many times over, within this process's
+                    // descriptor limit.
+                    if held.count == 256 { held.removeFirst() }
                     held.append(c)
                     let error = Self.error(try c.receive())
                     if error?.code == .notAuthorized, error?.message.contains("may not verify, sign or rotate") == true
