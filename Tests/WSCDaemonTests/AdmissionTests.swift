@@ -14,9 +14,16 @@ import WSCProtocol
     static func daemon(
         signUIDs: [UInt32], rotateUIDs: [UInt32], verifyUIDs: [UInt32], server: String
     ) throws -> DaemonHarness {
+        try daemon(signUIDs: signUIDs, rotateUIDs: rotateUIDs, verifyUIDs: verifyUIDs, server: server, log: "")
+    }
+
+    /// A daemon whose socket nobody can reach (mode 0666, directory searchable), with `[log]` settings.
+    static func daemon(
+        signUIDs: [UInt32], rotateUIDs: [UInt32], verifyUIDs: [UInt32], server: String, log: String
+    ) throws -> DaemonHarness {
         let d = try DaemonHarness(
             signUIDs: signUIDs, rotateUIDs: rotateUIDs, verifyUIDs: verifyUIDs,
-            extraServer: "socket_mode = \"0666\"\n" + server, start: false)
+            extraServer: "socket_mode = \"0666\"\n" + server, extraLog: log, start: false)
         chmod(d.directory, 0o711)
         try d.start()
         return d
@@ -176,5 +183,36 @@ import WSCProtocol
         #expect(output.contains("trust bundle    version 1"), "\(output)")
         #expect(try first.call(.hello).result["version"] == .integer(1))
         #expect(held.count == 4)
+    }
+
+    @Test func everyRefusalIsCountedInTheLogWithoutALinePerConnection() throws {
+        let d = try Self.daemon(
+            signUIDs: [Self.nobody], rotateUIDs: [Self.nobody], verifyUIDs: [Self.nobody], server: "",
+            log: "refusal_interval_seconds = 1")
+        defer { d.cleanUp() }
+        var refused = 1  // the harness's readiness check
+        for _ in 0..<60 {
+            let c = try d.client()
+            if Self.error(try c.receive())?.code == .notAuthorized { refused += 1 }
+        }
+        #expect(refused == 61)
+        // Lines logged plus the refusals each line says were not logged add up to every refusal, once the
+        // summary of the last interval is out.
+        func logged() -> (lines: Int, total: Int) {
+            let lines = d.stderr.split(separator: "\n").filter { $0.contains("peer_uid=0") && $0.contains("refused") }
+            let counted = lines.filter { $0.contains("connection refused:") }.count
+            let suppressed = lines.compactMap { line -> Int? in
+                guard let range = line.range(of: "suppressed=") else { return nil }
+                return Int(line[range.upperBound...].prefix { $0.isNumber })
+            }
+            return (lines.count, counted + suppressed.reduce(0, +))
+        }
+        var seen = logged()
+        for _ in 0..<500 where seen.total != refused {
+            usleep(10_000)
+            seen = logged()
+        }
+        #expect(seen.total == refused, "\(d.stderr)")
+        #expect(seen.lines < refused / 2, "\(seen.lines) log lines for \(refused) refusals")
     }
 }

@@ -25,7 +25,7 @@ final class DaemonHarness: @unchecked Sendable {
 
     init(
         signUIDs: [UInt32] = [0], rotateUIDs: [UInt32] = [0], verifyUIDs: [UInt32]? = nil, extraServer: String = "",
-        extraConfig: String = "", start: Bool = true
+        extraLog: String = "", extraConfig: String = "", start: Bool = true
     ) throws {
         directory = "/tmp/wscd-test-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         try FileManager.default.createDirectory(
@@ -62,6 +62,7 @@ final class DaemonHarness: @unchecked Sendable {
             [log]
             level = "warning"
             format = "text"
+            \(extraLog)
 
             \(extraConfig)
             """
