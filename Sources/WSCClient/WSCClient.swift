@@ -76,6 +76,9 @@ public final class WSCClient {
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
                 let e = errno
+                if e == EAGAIN || e == EWOULDBLOCK {
+                    throw ProtocolError(.internalError, "wscd did not take the request within \(timeoutSeconds) s")
+                }
                 throw ProtocolError(
                     e == EPIPE || e == ECONNRESET ? .connectionClosed : .internalError,
                     "sending to wscd failed: \(String(cString: strerror(e)))")
@@ -115,8 +118,9 @@ public final class WSCClient {
         let id: Int64
         do {
             id = try send(op, fields, body: body, passing: passFD)
-        } catch {
+        } catch let error as ProtocolError where error.code == .connectionClosed {
             // wscd may have refused the connection and closed it before the request went out: its answer says why.
+            // The connection is closed, so this read returns at once.
             if let answer = try? receive(), Messages.id(of: answer.header) == nil {
                 _ = try Messages.result(of: answer.header)
             }

@@ -11,7 +11,9 @@ import WasmSignatures
 /// One client connection. All mutable state is confined to the connection's serial queue; work runs on the
 /// shared worker pool and its answer comes back to this queue. Limits: frame size (checked before buffering),
 /// requests in flight (reading pauses), pending output (reading pauses), idle and read timeouts (checked by the
-/// server's sweep). A malformed frame gets an error answer and the connection closes; nothing else is affected.
+/// server's sweep), large frames within the shared ``BufferBudget`` (reading pauses). Reads never cross a frame
+/// boundary, so each SCM_RIGHTS descriptor is bound to its frame (``FrameDescriptors``). A malformed frame gets
+/// an error answer and the connection closes; nothing else is affected.
 final class Connection: @unchecked Sendable {
     let fd: Int32
     let peer: PeerCredentials
