@@ -107,6 +107,16 @@ final class Connection: @unchecked Sendable {
                 if receivingReservation == nil {
                     // The frame's size is known: what it needs beyond the free allowance comes from the budget.
                     let need = max(0, received + missing - Connection.freeAllowance)
+                    if need > server.core.budget.usage.limit {
+                        // Only after a reload that lowered the budget: waiting would never end.
+                        fail(
+                            ProtocolError(
+                                .frameTooLarge,
+                                "the frame needs \(need) bytes of the daemon's buffer budget, more than all of it "
+                                    + "([server] max_buffered_bytes); send a smaller module or pass it as a descriptor")
+                        )
+                        return
+                    }
                     if need > 0, !server.core.budget.reserve(need, orNotify: self) {
                         waitForBudget()
                         return
