@@ -364,8 +364,13 @@ final class DaemonCore: Sendable {
         }
         switch target {
         case "bundle":
+            let dropTUF: Bool
+            switch frame.header["dropTuf"] ?? .bool(false) {
+            case .bool(let b): dropTUF = b
+            default: throw ProtocolError(.badRequest, "rotate's \"dropTuf\" must be true or false")
+            }
             do {
-                let sealed = try trust.install(frame.body)
+                let sealed = try trust.install(frame.body, allowDroppingTUF: dropTUF)
                 wsc_release_free_memory()  // the old bundle and the parse buffers are gone: return the memory
                 log.notice(
                     "trust bundle rotated", [("BUNDLE_VERSION", "\(sealed.version)"), ("PEER_UID", "\(peer.uid)")])

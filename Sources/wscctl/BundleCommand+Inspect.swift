@@ -95,6 +95,9 @@ enum BundleText {
             lines.append(
                 "  tuf         \(escape(tuf.repositoryURL)) targets \(tuf.targets.map(escape).joined(separator: ", "))")
         }
+        if let target = bundle.tuf?.sigstoreRootTarget {
+            lines.append("  sigstore    root from TUF target \(escape(target)) once a refresh verifies it")
+        }
         lines.append("  signatures  \(envelope.signatures.count)")
         for s in envelope.signatures { lines.append("    key id \(escape(s.keyID))") }
         return lines.joined(separator: "\n")
@@ -213,6 +216,13 @@ struct BundleInstallCommand: ParsableCommand {
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Signed envelope to install.")
     var input: String
 
+    @Flag(
+        help: """
+            Allow the new bundle to drop the TUF pin of the active one (this ends automatic trust refresh); \
+            without it such an install is refused.
+            """)
+    var dropTuf = false
+
     func run() throws {
         let store = try BundleFiles.openStore(
             stateDir: state.stateDir, sealKey: state.sealKey, pinned: state.pinnedKey, threshold: state.pinnedThreshold,
@@ -220,7 +230,7 @@ struct BundleInstallCommand: ParsableCommand {
         let (bytes, _) = try BundleFiles.loadEnvelope(input)
         do {
             let firstBoot = store.state == nil
-            let sealed = try store.install(bytes)
+            let sealed = try store.install(bytes, allowDroppingTUF: dropTuf)
             print(
                 "installed trust bundle version \(sealed.version) (\(sealed.bundle.validity(at: store.trustedTime().now).summary))"
             )
