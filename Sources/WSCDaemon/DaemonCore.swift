@@ -406,6 +406,7 @@ final class DaemonCore: Sendable {
                     ("validity", .string(validity.summary)),
                     ("usable", .bool(validity.isUsable)),
                     ("publishers", .integer(Int64(active.bundle.publishers.count))),
+                    ("sigstoreRoot", .string(Self.sigstoreRootSource(active))),
                 ]))
         }
         var latency: JSONValue = .null
@@ -443,6 +444,13 @@ final class DaemonCore: Sendable {
             ("verifyLatencyMicroseconds", latency),
             ("lastRefresh", try refreshStatus()),
         ])
+    }
+
+    /// Where keyless verification takes its Sigstore trust root from: `none`, `embedded`, or
+    /// `tuf:TARGET sha256:HEX` once a refresh applied the target the bundle opts in to.
+    static func sigstoreRootSource(_ active: SealedTrustBundle) -> String {
+        if let fetched = active.fetchedSigstoreRoot { return "tuf:\(fetched.target) sha256:\(fetched.sha256)" }
+        return active.bundle.sigstoreRoot == nil ? "none" : "embedded"
     }
 
     func refreshStatus() throws -> JSONValue {

@@ -74,6 +74,7 @@ struct StatusCommand: ParsableCommand {
                 "trust bundle    version \(text(bundle["version"])), \(text(bundle["validity"])) (expires \(text(bundle["expires"])))"
             )
             print("publishers      \(text(bundle["publishers"]))")
+            print("sigstore root   \(text(bundle["sigstoreRoot"]))")
         } else {
             print("trust bundle    none installed (wscctl rotate --bundle FILE)")
         }

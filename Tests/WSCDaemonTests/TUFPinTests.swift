@@ -194,6 +194,12 @@ final class LocalHTTPServer: @unchecked Sendable {
         let refresh = try Self.refresh(c, until: "applied trusted_root.json as the Sigstore trust root")
         #expect(refresh["lastError"] == .null, "\(refresh)")
         #expect(try c.call(.verify, body: module).result.valid)
+        let sha = Digest.sha256(try KeylessDaemonTests.file("trusted_root.json")).map { String(format: "%02x", $0) }
+            .joined()
+        guard case .object(let bundleStatus) = try c.call(.status).result["bundle"] ?? .null else {
+            throw HarnessError("no bundle in status")
+        }
+        #expect(bundleStatus["sigstoreRoot"] == .string("tuf:trusted_root.json sha256:\(sha)"))
 
         // v2 keeps the same pin: the root fetched under it stays in force across the rotate, no refresh needed.
         #expect(
