@@ -103,9 +103,6 @@ extension TrustBundle {
                     .limitExceeded, "bundle.tuf.targets lists more than \(BundleLimits.targets) names")
             }
             let names = try targets.enumerated().map { try $1.asString("bundle.tuf.targets[\($0)]") }
-            guard Set(names).count == names.count, !names.contains(where: \.isEmpty) else {
-                throw TrustStoreError(.malformedBundle, "bundle.tuf.targets must list distinct, non-empty names")
-            }
             let sigstoreTarget = try tufObject.optional("sigstoreRootTarget")?.asString(
                 "bundle.tuf.sigstoreRootTarget")
             if let sigstoreTarget, !names.contains(sigstoreTarget) {

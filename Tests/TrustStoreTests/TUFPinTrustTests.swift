@@ -49,8 +49,6 @@ import WSCJSON
 
         b.tuf = try Self.pin(targets: ["a.json"], sigstoreRootTarget: "trusted_root.json")
         #expect(throws: TrustStoreError(.malformedBundle, "")) { try b.payload() }
-        b.tuf = try Self.pin(targets: ["a.json", "a.json"])
-        #expect(throws: TrustStoreError(.malformedBundle, "")) { try b.payload() }
         b.tuf = try Self.pin(url: "ftp://tuf.example/")
         #expect(throws: TrustStoreError(.malformedBundle, "")) { try b.payload() }
     }

@@ -241,6 +241,15 @@ final class LocalHTTPServer: @unchecked Sendable {
         #expect(throws: ProtocolError(.badRequest, "")) {
             try c.call(.rotate, [("target", .string("bundle")), ("dropTuf", .string("yes"))], body: v3)
         }
+        // Offline, `bundle install` refuses the same drop without --drop-tuf (v1 pins the repository).
+        let offlineRefused = try Self.ctl(
+            d.directory, ["bundle", "install", "--state-dir", "offline", "-i", "v3.json"])
+        #expect(offlineRefused.status == 1)
+        #expect(offlineRefused.stderr.contains("--drop-tuf"), "\(offlineRefused.stderr)")
+        let offlineDropped = try Self.ctl(
+            d.directory, ["bundle", "install", "--state-dir", "offline", "-i", "v3.json", "--drop-tuf"])
+        #expect(offlineDropped.status == 0, "\(offlineDropped.stderr)")
+
         let dropped = try Self.ctl(
             d.directory, ["rotate", "--socket", d.socketPath, "--bundle", "v3.json", "--drop-tuf"])
         #expect(dropped.status == 0, "\(dropped.stderr)")
