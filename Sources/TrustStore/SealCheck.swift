@@ -97,7 +97,7 @@ public enum SealCheck {
         if context.requireTUFPin, bundle.tuf == nil, bundle.version != context.counter {
             throw TrustStoreError(
                 .tufPinDropped,
-                "the active trust bundle pins a TUF repository and version \(bundle.version) pins none: installing it would end automatic trust refresh; add the pin (wscctl bundle create --tuf-url, --tuf-root, --tuf-target) or, to stop refreshing on purpose, pass --drop-tuf"
+                "the active trust bundle pins a TUF repository and version \(bundle.version) pins none: installing it would end automatic trust refresh; add the pin (wscctl bundle create --tuf-url, --tuf-root, --tuf-target) or, to stop refreshing on purpose, pass --drop-tuf (wscctl rotate, bundle install; the protocol's \"dropTuf\": true)"
             )
         }
 
