@@ -99,7 +99,7 @@ public final class TrustStore: Sendable {
             else {
                 throw TrustStoreError(
                     .sigstoreRootRefused,
-                    "the active trust bundle does not take its Sigstore root from the TUF target \(target) (bundle.tuf.sigstoreRootTarget); nothing applied"
+                    "the active trust bundle does not take its Sigstore root from the TUF target \(target) (bundle.tuf.sigstoreRootTarget), or was rotated meanwhile; nothing applied: to opt in, create the bundle with --tuf-sigstore-root \(target)"
                 )
             }
             let sha256 = Hex.encode(Digest.sha256(bytes))
@@ -117,9 +117,14 @@ public final class TrustStore: Sendable {
             limits.maximumBytes = TrustBundle.maximumPayloadSize
             return try TrustBundle.sigstoreRoot(JSONParser.parse(bytes, limits: limits), "TUF target \(target)")
         } catch let error as JSONError {
-            throw TrustStoreError(.sigstoreRootRefused, "TUF target \(target) is not JSON: \(error.reason)")
+            throw TrustStoreError(
+                .sigstoreRootRefused,
+                "TUF target \(target) is not JSON (\(error.reason)); the Sigstore root in use is kept: ask the repository's maintainers to fix the target"
+            )
         } catch let error as TrustStoreError {
-            throw TrustStoreError(.sigstoreRootRefused, error.reason)
+            throw TrustStoreError(
+                .sigstoreRootRefused,
+                "\(error.reason); the Sigstore root in use is kept: ask the repository's maintainers to fix the target")
         }
     }
 }
