@@ -32,6 +32,15 @@ public final class TrustStore: Sendable {
             let sealed = try SealCheck.seal(envelope, context: context)
             try StateConsistency.check(state, sealed, directory: directory)
             current.active = sealed
+            // The Sigstore root the last refresh applied, if the bundle still opts in under the same pin.
+            if let tuf = sealed.bundle.tuf, let target = tuf.sigstoreRootTarget,
+                let bytes = directory.loadFetchedRoot(pinDigest: tuf.pinDigest, target: target),
+                let (_, root) = try? Self.parseSigstoreRoot(bytes, target: target)
+            {
+                current.active = sealed.with(
+                    FetchedSigstoreRoot(
+                        target: target, sha256: Hex.encode(Digest.sha256(bytes)), pinDigest: tuf.pinDigest, root: root))
+            }
             current.state = state
         }
         self.current = Mutex(current)
@@ -104,6 +113,9 @@ public final class TrustStore: Sendable {
             }
             let sha256 = Hex.encode(Digest.sha256(bytes))
             if active.fetchedSigstoreRoot?.sha256 == sha256 { return false }
+            // Kept for the next start-up (before its first refresh, or offline); bound to the pin, sealed with
+            // the state's key.
+            try directory.saveFetchedRoot(pinDigest: pinDigest, target: target, bytes: bytes)
             current.active = active.with(
                 FetchedSigstoreRoot(target: target, sha256: sha256, pinDigest: pinDigest, root: root))
             return true

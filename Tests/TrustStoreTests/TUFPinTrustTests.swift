@@ -40,6 +40,56 @@ import WSCJSON
             directory: StateDirectory(path: try BundleFixtures.temporaryDirectory(), sealKey: nil), pinned: f.pinned())
     }
 
+    static func seal(_ byte: UInt8) -> SecretBytes {
+        var bytes = [UInt8](repeating: byte, count: 32)
+        return SecretBytes(consuming: &bytes)
+    }
+
+    /// The applied root survives a restart (offline: no refresh needed) under the same pin; a sealed state
+    /// ignores a file that does not authenticate, and another pin ignores it.
+    @Test func fetchedSigstoreRootIsKeptAcrossRestartsOnlyWhenItAuthenticates() throws {
+        let path = try BundleFixtures.temporaryDirectory()
+        func open(_ seal: SecretBytes?) throws -> TrustStore {
+            try TrustStore(directory: StateDirectory(path: path, sealKey: seal), pinned: f.pinned())
+        }
+        let root = try Self.trustedRoot()
+        let optIn = try Self.pin(sigstoreRootTarget: "trusted_root.json")
+        let s = try open(Self.seal(7))
+        try s.install(try bundle(1, tuf: optIn), time: BundleFixtures.time())
+        #expect(try s.applyFetchedSigstoreRoot(root, target: "trusted_root.json", pinDigest: optIn.pinDigest))
+
+        let reopened = try open(Self.seal(7))
+        #expect(reopened.active?.fetchedSigstoreRoot?.sha256 == Hex.encode(Digest.sha256(root)))
+        #expect(reopened.active?.keylessVerifier != nil)
+
+        // Another key does not authenticate the file (a planted or stale copy): ignored, the state still loads.
+        let file = path + "/sigstore-root.json"
+        let saved = try Data(contentsOf: URL(fileURLWithPath: file))
+        var text = String(decoding: saved, as: UTF8.self)
+        text = text.replacingOccurrences(of: "\"mac\":\"", with: "\"mac\":\"0")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        #expect(try open(Self.seal(7)).active?.fetchedSigstoreRoot == nil)
+        try saved.write(to: URL(fileURLWithPath: file))
+        #expect(try open(Self.seal(7)).active?.fetchedSigstoreRoot != nil)
+
+        // A rotation to another pin: the saved root is not used for it, now or after a restart.
+        let other = try Self.pin(url: "https://mirror.example/", sigstoreRootTarget: "trusted_root.json")
+        let s2 = try open(Self.seal(7))
+        try s2.install(try bundle(2, tuf: other), time: BundleFixtures.time())
+        #expect(s2.active?.fetchedSigstoreRoot == nil)
+        #expect(try open(Self.seal(7)).active?.fetchedSigstoreRoot == nil)
+    }
+
+    @Test func unsealedStateKeepsTheRootWithoutMAC() throws {
+        let path = try BundleFixtures.temporaryDirectory()
+        let optIn = try Self.pin(sigstoreRootTarget: "trusted_root.json")
+        let s = try TrustStore(directory: StateDirectory(path: path, sealKey: nil), pinned: f.pinned())
+        try s.install(try bundle(1, tuf: optIn), time: BundleFixtures.time())
+        try s.applyFetchedSigstoreRoot(try Self.trustedRoot(), target: "trusted_root.json", pinDigest: optIn.pinDigest)
+        let reopened = try TrustStore(directory: StateDirectory(path: path, sealKey: nil), pinned: f.pinned())
+        #expect(reopened.active?.fetchedSigstoreRoot != nil)
+    }
+
     @Test func sigstoreRootTargetRoundTripsAndMustBeATarget() throws {
         var b = f.builder(version: 1)
         b.tuf = try Self.pin(targets: ["a.json", "trusted_root.json"], sigstoreRootTarget: "trusted_root.json")

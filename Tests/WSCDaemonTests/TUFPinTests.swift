@@ -200,6 +200,10 @@ final class LocalHTTPServer: @unchecked Sendable {
             throw HarnessError("no bundle in status")
         }
         #expect(bundleStatus["sigstoreRoot"] == .string("tuf:trusted_root.json sha256:\(sha)"))
+        // Kept in the state directory for the next start-up: an offline reader of it verifies the module too.
+        let reader = try Self.ctl(
+            d.directory, ["verify", "-i", "module.keyless.wasm", "--state-dir", "state", "--json"])
+        #expect(reader.status == 0, "\(reader.stdout) \(reader.stderr)")
 
         // v2 keeps the same pin: the root fetched under it stays in force across the rotate, no refresh needed.
         #expect(
