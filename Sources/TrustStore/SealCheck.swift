@@ -14,13 +14,20 @@ public enum SealCheck {
         public var activeDigest: [UInt8]?
         /// The trusted time.
         public var time: TrustedTime
+        /// Whether the new bundle must pin a TUF repository: set when the active bundle pins one and the
+        /// operator did not explicitly allow dropping it (dropping it silently would end automatic refresh).
+        public var requireTUFPin: Bool
 
         /// Creates a context.
-        public init(authorizing: KeyThreshold?, counter: UInt64, activeDigest: [UInt8]?, time: TrustedTime) {
+        public init(
+            authorizing: KeyThreshold?, counter: UInt64, activeDigest: [UInt8]?, time: TrustedTime,
+            requireTUFPin: Bool = false
+        ) {
             self.authorizing = authorizing
             self.counter = counter
             self.activeDigest = activeDigest
             self.time = time
+            self.requireTUFPin = requireTUFPin
         }
     }
 
@@ -87,6 +94,12 @@ public enum SealCheck {
             )
         }
         for key in own where !signers.contains(key) { signers.append(key) }
+        if context.requireTUFPin, bundle.tuf == nil, bundle.version != context.counter {
+            throw TrustStoreError(
+                .tufPinDropped,
+                "the active trust bundle pins a TUF repository and version \(bundle.version) pins none: installing it would end automatic trust refresh; add the pin (wscctl bundle create --tuf-url, --tuf-root, --tuf-target) or, to stop refreshing on purpose, pass --drop-tuf (wscctl rotate, bundle install; the protocol's \"dropTuf\": true)"
+            )
+        }
 
         return SealedTrustBundle(digest: digest, bundle: bundle, signerKeyIDs: signers.map(\.keyID))
     }

@@ -14,7 +14,7 @@ import WSCFiles
 public final class StateDirectory: @unchecked Sendable {
     /// The directory.
     public let path: String
-    private let sealKey: SecretBytes?
+    let sealKey: SecretBytes?
     /// The writer lock, once ``lock(owner:)`` took it.
     private let lockFile = Mutex<LockFile?>(nil)
     /// Called after each step of a commit with the step's name; tests use it to stop at every point.

@@ -1,5 +1,7 @@
+import Sigstore
 import Synchronization
 import WSCCrypto
+import WSCJSON
 
 /// The node's trust: the state directory, the keys pinned in configuration, and the active sealed bundle.
 /// Installs are serialized; readers take an immutable snapshot (``active``) that stays valid after a rotate.
@@ -30,6 +32,15 @@ public final class TrustStore: Sendable {
             let sealed = try SealCheck.seal(envelope, context: context)
             try StateConsistency.check(state, sealed, directory: directory)
             current.active = sealed
+            // The Sigstore root the last refresh applied, if the bundle still opts in under the same pin.
+            if let tuf = sealed.bundle.tuf, let target = tuf.sigstoreRootTarget,
+                let bytes = directory.loadFetchedRoot(pinDigest: tuf.pinDigest, target: target),
+                let (_, root) = try? Self.parseSigstoreRoot(bytes, target: target)
+            {
+                current.active = sealed.with(
+                    FetchedSigstoreRoot(
+                        target: target, sha256: Hex.encode(Digest.sha256(bytes)), pinDigest: tuf.pinDigest, root: root))
+            }
             current.state = state
         }
         self.current = Mutex(current)
@@ -48,8 +59,12 @@ public final class TrustStore: Sendable {
 
     /// Seal-checks `envelope` against the active bundle (or the pinned keys for the first one), persists it
     /// atomically, raises the counter and the time floor, and makes it active. On any failure nothing changes.
+    /// A bundle without a TUF pin replacing one with a pin is refused unless `allowDroppingTUF` (the operator's
+    /// explicit `--drop-tuf`).
     @discardableResult
-    public func install(_ envelope: [UInt8], time: TrustedTime? = nil) throws -> SealedTrustBundle {
+    public func install(
+        _ envelope: [UInt8], time: TrustedTime? = nil, allowDroppingTUF: Bool = false
+    ) throws -> SealedTrustBundle {
         try current.withLock { current in
             let now = time ?? TrustedTime.current(floor: current.state?.timeFloor ?? TrustedTime.buildFloor)
             guard let authorizing = current.active?.bundle.bundleKeys ?? pinned else {
@@ -59,9 +74,14 @@ public final class TrustStore: Sendable {
             }
             let context = SealCheck.Context(
                 authorizing: authorizing, counter: current.state?.counter ?? 0,
-                activeDigest: current.state?.bundleDigest, time: now)
-            let sealed = try SealCheck.check(envelope, context: context)
+                activeDigest: current.state?.bundleDigest, time: now,
+                requireTUFPin: current.active?.bundle.tuf != nil && !allowDroppingTUF)
+            var sealed = try SealCheck.check(envelope, context: context)
             if let active = current.active, sealed.version == active.version { return active }
+            // A Sigstore root fetched under the same pin stays in force; under another pin (or none) it is gone.
+            if let fetched = current.active?.fetchedSigstoreRoot, sealed.bundle.tuf?.pinDigest == fetched.pinDigest {
+                sealed = sealed.with(fetched)
+            }
             // The first state records when it was made: without a hardware counter, that is all that tells a
             // first boot from a deleted state directory.
             let state = PersistedState(
@@ -72,6 +92,51 @@ public final class TrustStore: Sendable {
             current.state = state
             current.active = sealed
             return sealed
+        }
+    }
+
+    /// Applies `bytes`, the TUF target `target` fetched under the pin `pinDigest`, as the Sigstore trust root of
+    /// the active bundle's keyless and Sigstore verification. Only when the active bundle opted in: its
+    /// `tuf.sigstoreRootTarget` names `target` and its pin is still `pinDigest` (a rotate in between wins). The
+    /// identities, publishers, private CAs and rules stay the sealed bundle's. Returns whether the root changed.
+    @discardableResult
+    public func applyFetchedSigstoreRoot(_ bytes: [UInt8], target: String, pinDigest: String) throws -> Bool {
+        let (_, root) = try Self.parseSigstoreRoot(bytes, target: target)
+        return try current.withLock { current in
+            guard let active = current.active, let tuf = active.bundle.tuf, tuf.sigstoreRootTarget == target,
+                tuf.pinDigest == pinDigest
+            else {
+                throw TrustStoreError(
+                    .sigstoreRootRefused,
+                    "the active trust bundle does not take its Sigstore root from the TUF target \(target) (bundle.tuf.sigstoreRootTarget), or was rotated meanwhile; nothing applied: to opt in, create the bundle with --tuf-sigstore-root \(target)"
+                )
+            }
+            let sha256 = Hex.encode(Digest.sha256(bytes))
+            if active.fetchedSigstoreRoot?.sha256 == sha256 { return false }
+            // Kept for the next start-up (before its first refresh, or offline); bound to the pin, sealed with
+            // the state's key.
+            try directory.saveFetchedRoot(pinDigest: pinDigest, target: target, bytes: bytes)
+            current.active = active.with(
+                FetchedSigstoreRoot(target: target, sha256: sha256, pinDigest: pinDigest, root: root))
+            return true
+        }
+    }
+
+    /// Checks that `bytes` are a usable Sigstore `trusted_root.json`, as a bundle's embedded one is checked.
+    public static func parseSigstoreRoot(_ bytes: [UInt8], target: String) throws -> (JSONValue, TrustedRoot) {
+        do {
+            var limits = JSONLimits()
+            limits.maximumBytes = TrustBundle.maximumPayloadSize
+            return try TrustBundle.sigstoreRoot(JSONParser.parse(bytes, limits: limits), "TUF target \(target)")
+        } catch let error as JSONError {
+            throw TrustStoreError(
+                .sigstoreRootRefused,
+                "TUF target \(target) is not JSON (\(error.reason)); the Sigstore root in use is kept: ask the repository's maintainers to fix the target"
+            )
+        } catch let error as TrustStoreError {
+            throw TrustStoreError(
+                .sigstoreRootRefused,
+                "\(error.reason); the Sigstore root in use is kept: ask the repository's maintainers to fix the target")
         }
     }
 }

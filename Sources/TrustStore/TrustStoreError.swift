@@ -33,6 +33,10 @@ public struct TrustStoreError: Error, Hashable, Sendable, CustomStringConvertibl
         public static let stateLocked = Code("stateLocked")
         /// No anti-rollback state exists and the configuration requires one (`[state] require_existing`).
         public static let stateMissing = Code("stateMissing")
+        /// The new bundle drops the TUF pin of the active one, and dropping it was not explicitly allowed.
+        public static let tufPinDropped = Code("tufPinDropped")
+        /// A fetched Sigstore trusted root is not the target the active bundle's TUF pin names, or does not parse.
+        public static let sigstoreRootRefused = Code("sigstoreRootRefused")
         /// A file system operation failed.
         public static let io = Code("io")
         /// A size or count is above its limit.

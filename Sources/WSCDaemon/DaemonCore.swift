@@ -368,8 +368,13 @@ final class DaemonCore: Sendable {
         }
         switch target {
         case "bundle":
+            let dropTUF: Bool
+            switch frame.header["dropTuf"] ?? .bool(false) {
+            case .bool(let b): dropTUF = b
+            default: throw ProtocolError(.badRequest, "rotate's \"dropTuf\" must be true or false")
+            }
             do {
-                let sealed = try trust.install(frame.body)
+                let sealed = try trust.install(frame.body, allowDroppingTUF: dropTUF)
                 wsc_release_free_memory()  // the old bundle and the parse buffers are gone: return the memory
                 log.notice(
                     "trust bundle rotated", [("BUNDLE_VERSION", "\(sealed.version)"), ("PEER_UID", "\(peer.uid)")])
@@ -405,6 +410,7 @@ final class DaemonCore: Sendable {
                     ("validity", .string(validity.summary)),
                     ("usable", .bool(validity.isUsable)),
                     ("publishers", .integer(Int64(active.bundle.publishers.count))),
+                    ("sigstoreRoot", .string(Self.sigstoreRootSource(active))),
                 ]))
         }
         var latency: JSONValue = .null
@@ -451,6 +457,13 @@ final class DaemonCore: Sendable {
             ("verifyLatencyMicroseconds", latency),
             ("lastRefresh", try refreshStatus()),
         ])
+    }
+
+    /// Where keyless verification takes its Sigstore trust root from: `none`, `embedded`, or
+    /// `tuf:TARGET sha256:HEX` once a refresh applied the target the bundle opts in to.
+    static func sigstoreRootSource(_ active: SealedTrustBundle) -> String {
+        if let fetched = active.fetchedSigstoreRoot { return "tuf:\(fetched.target) sha256:\(fetched.sha256)" }
+        return active.bundle.sigstoreRoot == nil ? "none" : "embedded"
     }
 
     func refreshStatus() throws -> JSONValue {

@@ -10,7 +10,7 @@ struct BundleCommand: ParsableCommand {
         discussion: ExitStatus.helpText,
         subcommands: [
             BundleCreateCommand.self, BundleSignCommand.self, BundleInspectCommand.self, BundleVerifyCommand.self,
-            BundleImportWscCommand.self, BundleInstallCommand.self, BundleStatusCommand.self,
+            BundleImportWscCommand.self, BundleInstallCommand.self, BundleStatusCommand.self, BundleFetchCommand.self,
         ])
 }
 
@@ -155,6 +155,8 @@ struct BundleCreateCommand: ParsableCommand {
     @Option(help: "How many bundle keys must sign the next bundle.")
     var threshold: Int = 1
 
+    @OptionGroup var tuf: TUFPinOptions
+
     func run() throws {
         let now = TrustedTime.current(floor: 0).systemClock
         let issued = try issuedAt.map { try BundleFiles.parseTime($0, "--issued-at") } ?? now
@@ -206,6 +208,7 @@ struct BundleCreateCommand: ParsableCommand {
                 throw CLIError.usage("\(policy): \(error.reason)")
             }
         }
+        builder.tuf = try tuf.settings()
         builder.revokedKeyIDs = revokeKeyId.map { $0.lowercased() }
         builder.revokedCertificateSHA256 = revokeCertSha256.map { $0.lowercased() }
         do {

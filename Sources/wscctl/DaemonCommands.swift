@@ -74,6 +74,7 @@ struct StatusCommand: ParsableCommand {
                 "trust bundle    version \(text(bundle["version"])), \(text(bundle["validity"])) (expires \(text(bundle["expires"])))"
             )
             print("publishers      \(text(bundle["publishers"]))")
+            print("sigstore root   \(text(bundle["sigstoreRoot"]))")
         } else {
             print("trust bundle    none installed (wscctl rotate --bundle FILE)")
         }
@@ -108,15 +109,25 @@ struct RotateCommand: ParsableCommand {
     @Flag(help: "Replace wscd's signing key (the old public key stays listed as retired).")
     var signingKey = false
 
+    @Flag(
+        help: """
+            Allow the new bundle to drop the TUF pin of the active one (this ends automatic trust refresh); \
+            without it such a rotate is refused.
+            """)
+    var dropTuf = false
+
     func run() throws {
         guard (bundle != nil) != signingKey else {
             throw CLIError.usage("give exactly one of --bundle FILE or --signing-key")
         }
+        guard !dropTuf || bundle != nil else { throw CLIError.usage("--drop-tuf goes with --bundle FILE") }
         let client = try socket.connect()
         do {
             if let bundle {
                 let bytes = try FileIO.read(bundle, what: "trust bundle", limit: 12 << 20)
-                let result = try client.call(.rotate, [("target", .string("bundle"))], body: bytes).result
+                var fields: [(String, JSONValue)] = [("target", .string("bundle"))]
+                if dropTuf { fields.append(("dropTuf", .bool(true))) }
+                let result = try client.call(.rotate, fields, body: bytes).result
                 print(
                     "installed trust bundle version \(result["version"].map { "\($0)" } ?? "?"): \(result["validity"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? "")"
                 )
