@@ -151,3 +151,13 @@ int wsc_signalfd_next(int fd) {
 
 #include <malloc.h>
 void wsc_release_free_memory(void) { malloc_trim(0); }
+
+#include <sys/timex.h>
+
+int wsc_clock_synchronized(void) {
+    struct timex tx;
+    memset(&tx, 0, sizeof tx);
+    int state = adjtimex(&tx);
+    if (state < 0) return -1;
+    return (state != TIME_ERROR && (tx.status & STA_UNSYNC) == 0) ? 1 : 0;
+}

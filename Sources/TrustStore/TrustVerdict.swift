@@ -25,6 +25,9 @@ public struct TrustVerdict: Sendable, Hashable {
     public var authorities: [SatisfiedAuthority] = []
     /// What each piece of evidence the module carried came to.
     public var evidence: [EvidenceReport] = []
+    /// The newest verified log integration time among the evidence that counted: signed evidence that the time is
+    /// at least this (the daemon raises its trusted time with it).
+    public var evidenceTime: Int64? = nil
 
     /// Creates a verdict.
     public init(
