@@ -130,6 +130,7 @@ public enum DaemonMain {
         // Loading a large bundle leaves freed parse buffers in the heap: give them back before serving.
         wsc_release_free_memory()
         let core = DaemonCore(config: config, configPath: configPath, trust: trust, signing: signing)
+        core.ownedSocketPath = ownsPath
         if config.tuf.enabled {
             let refresher = TrustRefresher(config: config.tuf, core: core)
             core.refresher = refresher
