@@ -9,7 +9,17 @@ WSCD=$BIN/wscd
 umask 077
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/wsc-demo.XXXXXX")
 chmod 700 "$DIR"
-trap 'cd /; rm -rf "$DIR"' EXIT
+WSCD_PID=
+cleanup() {
+    # wscd first (SIGTERM: it drains), then the directory with every key in it.
+    if [ -n "$WSCD_PID" ]; then
+        kill -TERM "$WSCD_PID" 2>/dev/null || true
+        wait "$WSCD_PID" 2>/dev/null || true
+    fi
+    cd /
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
@@ -79,5 +89,7 @@ In another terminal, try:
   $WSCCTL status --json
 
 EOF
-# Not exec: the shell stays to remove the directory when wscd stops (Ctrl-C reaches both; wscd drains first).
-"$WSCD" --config "$DIR/wscd.toml"
+# Not exec: the shell stays to stop wscd and remove the directory on Ctrl-C, SIGTERM, SIGHUP or wscd's exit.
+"$WSCD" --config "$DIR/wscd.toml" &
+WSCD_PID=$!
+wait "$WSCD_PID"
