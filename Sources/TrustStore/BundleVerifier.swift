@@ -120,8 +120,12 @@ public enum BundleVerifier {
         verdict.failedCheck = outcome.check
         verdict.rule = rule.name
         verdict.authorities = outcome.counted
-        // Verified log integration times of counted evidence: signed evidence of the time for the caller to keep.
-        verdict.evidenceTime = outcome.counted.compactMap(\.integratedTime).max()
+        // Verified log integration and RFC 3161 times of counted evidence: signed evidence of the time for the
+        // caller to keep.
+        verdict.evidenceTime = outcome.counted.compactMap {
+            [$0.integratedTime, $0.verifiedTime].compactMap { $0 }.max()
+        }
+        .max()
         verdict.evidence = findings.map { finding in
             EvidenceReport(
                 form: finding.form, proved: finding.signatures.compactMap { $0.first?.name },

@@ -177,7 +177,8 @@ struct EvidenceCollector {
                     SatisfiedAuthority(
                         name: publisher.name, kind: .publisher, signer: publisher.keyID, form: finding.form,
                         logIndex: verdict.logIndex, integratedTime: verdict.integratedTime,
-                        timestamped: verdict.verifiedTimestampCount > 0)
+                        timestamped: verdict.verifiedTimestampCount > 0,
+                        verifiedTime: verdict.verifiedTimes.max())
                 ])
                 return
             } catch let error as SigstoreError {
@@ -228,7 +229,8 @@ struct EvidenceCollector {
                     names.map {
                         SatisfiedAuthority(
                             name: $0, kind: .identity, signer: who, form: finding.form, logIndex: verdict.logIndex,
-                            integratedTime: verdict.integratedTime, timestamped: verdict.verifiedTimestampCount > 0)
+                            integratedTime: verdict.integratedTime, timestamped: verdict.verifiedTimestampCount > 0,
+                            verifiedTime: verdict.verifiedTimes.max())
                     })
                 return
             } catch let error as SigstoreError {
@@ -306,7 +308,8 @@ struct EvidenceCollector {
                 SatisfiedAuthority(
                     name: ca.name, kind: .certificateAuthority, signer: subject, form: finding.form,
                     logIndex: verdict.logIndex, integratedTime: verdict.integratedTime,
-                    timestamped: verdict.verifiedTimestampCount > 0)
+                    timestamped: verdict.verifiedTimestampCount > 0,
+                    verifiedTime: verdict.verifiedTimes.max())
             ])
             return
         }

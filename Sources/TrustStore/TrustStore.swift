@@ -15,8 +15,8 @@ public final class TrustStore: Sendable {
     }
 
     private let current: Mutex<Current>
-    /// The newest verified log integration time seen since start (not persisted: only a sealed bundle's issue
-    /// time raises the persisted floor).
+    /// The newest verified log integration or RFC 3161 time seen since start (not persisted: only a sealed
+    /// bundle's issue time raises the persisted floor).
     private let evidence = Mutex<Int64>(0)
 
     /// Opens the store and re-checks the installed bundle with the seal check. An installed bundle that expired
@@ -51,8 +51,8 @@ public final class TrustStore: Sendable {
         return TrustedTime.current(floor: max(persisted, evidence.withLock { $0 }))
     }
 
-    /// Records signed evidence of the time (a transparency-log integration time that verified against a log key
-    /// of the active bundle): the trusted time is never below it from now on, in this process.
+    /// Records signed evidence of the time (a transparency-log integration time or RFC 3161 time that verified
+    /// against the active bundle's trust root): the trusted time is never below it from now on, in this process.
     public func observe(evidenceTime: Int64) {
         evidence.withLock { $0 = max($0, evidenceTime) }
     }

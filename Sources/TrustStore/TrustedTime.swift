@@ -50,7 +50,7 @@ public struct TrustedTime: Sendable, Hashable {
         case .none: sync = "of unknown synchronization"
         }
         return
-            "clock: the verdict was made on evidence time \(RFC3339.format(now)) (the newest signed time seen: a sealed bundle's issue time or a verified log time), not on the system clock, which reads \(RFC3339.format(systemClock)) and is \(sync); set the clock (systemd-timesyncd) to check expiry against the real time"
+            "clock: the verdict was made on evidence time \(RFC3339.format(now)) (the newest signed time seen: a sealed bundle's issue time, a verified log or timestamp time), not on the system clock, which reads \(RFC3339.format(systemClock)) and is \(sync); set the clock (systemd-timesyncd) to check expiry against the real time"
     }
 
     /// A short description of the time source, for status output.
