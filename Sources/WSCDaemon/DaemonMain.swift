@@ -114,12 +114,13 @@ public enum DaemonMain {
                     "cannot listen on \(path): \(String(cString: strerror(errno))) (is another wscd running? is the directory there?)",
                     status: 1)
             }
-            if let group = config.server.socketGroup {
-                guard let entry = getgrnam(group) else {
-                    return fail("socket_group \(group) does not exist", status: 1)
-                }
-                guard chown(path, UInt32.max, entry.pointee.gr_gid) == 0 else {
-                    return fail("cannot give \(path) to group \(group): \(String(cString: strerror(errno)))", status: 1)
+            if config.server.socketGroup != nil {
+                // The same code a reload uses: a group name or a numeric gid, then the mode again.
+                do {
+                    try DaemonCore.applySocketPermissions(
+                        path, mode: config.server.socketMode, group: config.server.socketGroup)
+                } catch {
+                    return fail("\(error)", status: 1)
                 }
             }
             listenFD = fd

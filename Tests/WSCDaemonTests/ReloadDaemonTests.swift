@@ -50,6 +50,18 @@ import WSCProtocol
         #expect(try Self.mode(d.socketPath) == 0o666)
     }
 
+    @Test func socketGroupApplies() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        try Self.edit(d, "max_frame_bytes", "socket_group = \"65534\"\nmax_frame_bytes")
+        #expect(try Self.reload(d).isEmpty)
+        let gid = try FileManager.default.attributesOfItem(atPath: d.socketPath)[.groupOwnerAccountID] as? Int
+        #expect(gid == 65534)
+        #expect(try Self.mode(d.socketPath) == 0o660)
+        // Still reachable by its owner.
+        #expect(try d.client().call(.verify, body: try d.signed(by: d.alice)).result.valid)
+    }
+
     @Test func logLevelApplies() throws {
         let d = try DaemonHarness()
         defer { d.cleanUp() }

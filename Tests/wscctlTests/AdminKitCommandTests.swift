@@ -112,6 +112,16 @@ import Testing
         let warnings = verdict?["warnings"] as? [String] ?? []
         #expect(warnings.contains { $0.hasPrefix("clock:") && $0.contains("1970-01-0") }, "\(verify.stdout)")
 
+        // reload prints each note: a restart-only key changed in the file.
+        let toml = String(decoding: try cli.read("wscd.toml"), as: UTF8.self)
+        try cli.write(
+            "wscd.toml", Array(toml.replacingOccurrences(of: "[server]\n", with: "[server]\nworkers = 3\n").utf8))
+        for _ in 0..<2 {
+            let reload = try cli.run(["reload"], environment: socket)
+            #expect(reload.status == 0, "\(reload.stderr)")
+            #expect(reload.stdout.contains("note: [server] workers changed"), "\(reload.stdout)")
+        }
+
         // --socket wins over WSCD_SOCKET.
         let wrong = try cli.run(
             ["status", "--socket", cli.path("wscd.sock")], environment: ["WSCD_SOCKET": cli.path("nowhere.sock")])
