@@ -76,15 +76,19 @@ public struct TrustedTime: Sendable, Hashable {
     }
 }
 
-/// Whether the system clock is synchronized: systemd-timesyncd's flag file where it runs, else the kernel's NTP
-/// state (adjtimex's STA_UNSYNC, which any NTP daemon clears).
+/// Whether the system clock is synchronized: systemd-timesyncd's flag file where timesyncd runs, else the kernel's
+/// NTP state (adjtimex's STA_UNSYNC, which any NTP daemon such as chrony clears). Under a seccomp filter (wscd's
+/// unit) adjtimex is not called: it is outside systemd's @system-service set and would kill the process.
 public enum ClockHealth {
     /// The flag file systemd-timesyncd creates once it has synchronized the clock.
     public static let timesyncFlag = "/run/systemd/timesync/synchronized"
+    /// systemd-timesyncd's runtime directory: present while it runs (or ran since boot).
+    public static let timesyncDirectory = "/run/systemd/timesync"
 
     /// `true` synchronized, `false` not, `nil` unknown.
     public static func synchronized() -> Bool? {
         if access(timesyncFlag, F_OK) == 0 { return true }
+        if access(timesyncDirectory, F_OK) == 0 { return false }
         switch wsc_clock_synchronized() {
         case 1: return true
         case 0: return false

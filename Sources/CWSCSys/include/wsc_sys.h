@@ -42,5 +42,6 @@ int wsc_signalfd_next(int fd);
 void wsc_release_free_memory(void);
 
 /// The kernel's view of the system clock (adjtimex, read only): 1 synchronized by an NTP daemon, 0 not
-/// (STA_UNSYNC or TIME_ERROR), -1 unknown (the call failed).
+/// (STA_UNSYNC or TIME_ERROR), -1 unknown (the call failed, or a seccomp filter is in force, under which the call
+/// could kill the process: systemd's @system-service does not allow adjtimex).
 int wsc_clock_synchronized(void);
