@@ -4,6 +4,7 @@ import TrustStore
 import WSCConfiguration
 import WSCCrypto
 import WSCFiles
+import WSCJSON
 import WSCPlatform
 
 #if canImport(Glibc)
@@ -79,6 +80,8 @@ public enum DaemonMain {
                 print("no trust bundle installed yet")
             }
             print("signing key: \(signing.key == nil ? "none" : "loaded from \(signing.source)")")
+            let time = trust.trustedTime()
+            print("trusted time: \(RFC3339.format(time.now)) (\(time.sourceDescription))")
             return 0
         }
 

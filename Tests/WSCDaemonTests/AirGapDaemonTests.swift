@@ -65,6 +65,21 @@ import WSCProtocol
         #expect(clock.count == 1, "\(verdict)")
         #expect(clock.first?.contains("1970-01-0") == true, "\(clock)")
         #expect(d.stop() == 0, "\(d.stderr)")
+
+        // wscd --check-config says where its time comes from.
+        let check = Process()
+        check.executableURL = DaemonHarness.wscd
+        check.arguments = ["--config", d.configPath, "--check-config"]
+        check.environment = try FakeClock.environment(FakeClock.at1970)
+        let out = Pipe()
+        check.standardOutput = out
+        check.standardError = FileHandle.nullDevice
+        try check.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0, "\(text)")
+        #expect(text.contains("trust bundle version 2: valid"), "\(text)")
+        #expect(text.contains("(EVIDENCE time"), "\(text)")
     }
 
     @Test func anUnsignedIssueTimeIsNoEvidence() throws {
