@@ -169,7 +169,11 @@ final class DaemonHarness: @unchecked Sendable {
 /// libfaketime (Debian's `faketime` package, installed by `make deps`) preloaded into the real wscd: its wall clock
 /// reads the given time while the system clock is untouched. Monotonic clocks are left real (timeouts, rate limits).
 enum FakeClock {
-    static let library = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+    #if arch(arm64)
+        static let library = "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1"
+    #else
+        static let library = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+    #endif
     static let at1970 = "@1970-01-02 00:00:00"
 
     static func environment(_ time: String) throws -> [String: String] {

@@ -29,7 +29,11 @@ struct WSCCtlRunner {
 
     /// libfaketime (Debian's `faketime` package, installed by `make deps`): preloaded, the process's wall clock reads
     /// the given time; monotonic clocks stay real.
-    static let fakeTimeLibrary = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+    #if arch(arm64)
+        static let fakeTimeLibrary = "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1"
+    #else
+        static let fakeTimeLibrary = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+    #endif
     static let at1970 = "@1970-01-02 00:00:00"
 
     static func environment(fakeTime: String?, _ extra: [String: String]) throws -> [String: String] {
