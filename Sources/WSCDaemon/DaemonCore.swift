@@ -27,6 +27,8 @@ final class DaemonCore: Sendable {
     let stats = DaemonStats()
     let startedAt: Int64
     private let settings: Mutex<Settings>
+    /// The server's limits from the running configuration, kept apart from it: connections read them per frame.
+    private let limitsBox: Mutex<Server.Limits>
     /// The TUF refresher, when [tuf] is enabled (set once at start-up).
     private let refresherBox = Mutex<TrustRefresher?>(nil)
 
@@ -40,6 +42,7 @@ final class DaemonCore: Sendable {
         self.trust = trust
         self.signing = signing
         self.startedAt = Monotonic.wallSeconds()
+        limitsBox = Mutex(Server.limits(config))
         settings = Mutex(
             Settings(
                 config: config, authorizer: Authorizer(config.authorization),
@@ -47,6 +50,8 @@ final class DaemonCore: Sendable {
     }
 
     var current: Settings { settings.withLock { $0 } }
+    /// The running limits (``apply(_:)`` changes them for new connections and requests).
+    var limits: Server.Limits { limitsBox.withLock { $0 } }
     var log: DaemonLog { current.log }
 
     /// The socket file wscd created and owns (not socket-activated), set once at start-up: a reload applies
@@ -112,6 +117,7 @@ final class DaemonCore: Sendable {
             }
         }
         signing.requestsPerMinute = effective.signing.requestsPerMinute
+        limitsBox.withLock { $0 = Server.limits(effective) }
         settings.withLock {
             $0 = Settings(
                 config: effective, authorizer: Authorizer(effective.authorization),

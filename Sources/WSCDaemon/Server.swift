@@ -30,7 +30,7 @@ final class Server: @unchecked Sendable {
     private var acceptSuspended = false
     private var draining = false
     /// The running configuration's limits: a reload (SIGHUP or the `reload` request) changes them for new work.
-    var limits: Limits { Server.limits(core.current.config) }
+    var limits: Limits { core.limits }
 
     private let signalFD: Int32
 
