@@ -131,6 +131,39 @@ import Testing
         #expect(missing.stderr.contains("nowhere.sock"), "\(missing.stderr)")
     }
 
+    /// `make run`'s demo keeps secret keys in a 0700 directory and removes it when stopped.
+    @Test func demoRemovesItsDirectoryWithTheKeysWhenStopped() throws {
+        defer { cli.cleanUp() }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/demo.sh")
+        let tmp = cli.path("tmp")
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: false)
+        let demo = Process()
+        demo.executableURL = URL(fileURLWithPath: "/bin/sh")
+        demo.arguments = [script.path, WSCCtlRunner.executable.path]
+        demo.environment = try WSCCtlRunner.environment(fakeTime: nil, ["TMPDIR": tmp])
+        demo.standardOutput = FileHandle.nullDevice
+        demo.standardError = FileHandle.nullDevice
+        try demo.run()
+        var directory: String?
+        for _ in 0..<400 {
+            if let name = try FileManager.default.contentsOfDirectory(atPath: tmp).first,
+                FileManager.default.fileExists(atPath: tmp + "/" + name + "/wscd.sock")
+            {
+                directory = tmp + "/" + name
+                break
+            }
+            if !demo.isRunning { break }
+            usleep(25_000)
+        }
+        let running = try #require(directory, "the demo did not start wscd")
+        #expect(try FileManager.default.attributesOfItem(atPath: running)[.posixPermissions] as? Int == 0o700)
+        #expect(FileManager.default.fileExists(atPath: running + "/root.key"))
+        demo.terminate()  // SIGTERM to the shell: it stops wscd, then removes the directory
+        demo.waitUntilExit()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty)
+    }
+
     @Test func bundleCreateTakesBundleVersionAndExplainsTheOldSpelling() throws {
         defer { cli.cleanUp() }
         for old in [["--version", "2"], ["--version=2"]] {
