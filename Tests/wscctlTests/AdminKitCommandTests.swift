@@ -189,7 +189,7 @@ import Testing
             ["keygen"], ["sign"], ["verify"], ["show"], ["split"], ["detach"], ["attach"], ["attach-bundle"],
             ["detach-bundle"], ["status"], ["rotate"], ["reload"], ["refresh"], ["bundle", "create"],
             ["bundle", "sign"], ["bundle", "inspect"], ["bundle", "verify"], ["bundle", "install"],
-            ["bundle", "status"], ["bundle", "import-wsc"],
+            ["bundle", "status"], ["bundle", "import-wsc"], ["tuf"],
         ]
         var texts: [String: [String]] = [:]
         for command in commands {
