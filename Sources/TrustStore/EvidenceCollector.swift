@@ -177,7 +177,8 @@ struct EvidenceCollector {
                     SatisfiedAuthority(
                         name: publisher.name, kind: .publisher, signer: publisher.keyID, form: finding.form,
                         logIndex: verdict.logIndex, integratedTime: verdict.integratedTime,
-                        timestamped: verdict.verifiedTimestampCount > 0, signingKey: publisher.spkiSHA256)
+                        timestamped: verdict.verifiedTimestampCount > 0, signingKey: publisher.spkiSHA256,
+                        verifiedTime: verdict.verifiedTimes.max())
                 ])
                 return
             } catch let error as SigstoreError {
@@ -272,7 +273,7 @@ struct EvidenceCollector {
                 SatisfiedAuthority(
                     name: $0, kind: .identity, signer: who, form: finding.form, logIndex: verdict.logIndex,
                     integratedTime: verdict.integratedTime, timestamped: verdict.verifiedTimestampCount > 0,
-                    signingKey: Hex.encode(verdict.signingKeySHA256))
+                    signingKey: Hex.encode(verdict.signingKeySHA256), verifiedTime: verdict.verifiedTimes.max())
             })
     }
 
@@ -331,7 +332,7 @@ struct EvidenceCollector {
             SatisfiedAuthority(
                 name: ca.name, kind: .certificateAuthority, signer: subject, form: finding.form,
                 logIndex: verdict.logIndex, integratedTime: verdict.integratedTime,
-                timestamped: verdict.verifiedTimestampCount > 0, signingKey: Hex.encode(verdict.signingKeySHA256))
+                timestamped: verdict.verifiedTimestampCount > 0, signingKey: Hex.encode(verdict.signingKeySHA256), verifiedTime: verdict.verifiedTimes.max())
         ])
         return .done
     }

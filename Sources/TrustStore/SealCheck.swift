@@ -39,10 +39,15 @@ public enum SealCheck {
     /// Rules: a DSSE envelope of the trust bundle payload type; a bundle that parses strictly (every key and
     /// certificate too); signatures over the exact payload by at least `threshold` distinct authorizing keys and
     /// by at least the new bundle's own threshold of its own keys; a version above the counter (equal only for
-    /// the byte-identical active bundle); inside its validity window (or grace period) at the trusted time.
+    /// the byte-identical active bundle); inside its validity window (or grace period) at the trusted time
+    /// raised to the bundle's `issuedAt`.
+    ///
+    /// A bundle whose signatures verified is signed evidence that the time is at least its `issuedAt`, so a node
+    /// whose clock reads 1970 still accepts a bundle made now with the default validity (notBefore = issuedAt).
+    /// The issue time counts only after the signatures verified: an unsigned `issuedAt` is no evidence.
     public static func check(_ envelope: [UInt8], context: Context) throws -> SealedTrustBundle {
         let sealed = try seal(envelope, context: context)
-        try requireUsable(sealed, at: context.time)
+        try requireUsable(sealed, at: context.time.raised(to: sealed.bundle.issuedAt))
         return sealed
     }
 

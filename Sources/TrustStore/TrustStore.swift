@@ -17,6 +17,9 @@ public final class TrustStore: Sendable {
     }
 
     private let current: Mutex<Current>
+    /// The newest verified log integration or RFC 3161 time seen since start (not persisted: only a sealed
+    /// bundle's issue time raises the persisted floor).
+    private let evidence = Mutex<Int64>(0)
 
     /// Opens the store and re-checks the installed bundle with the seal check. An installed bundle that expired
     /// is kept (its keys authorize the next one) but ``active`` reports it unusable through its validity.
@@ -52,9 +55,17 @@ public final class TrustStore: Sendable {
     /// The anti-rollback state, if a bundle was ever installed.
     public var state: PersistedState? { current.withLock { $0.state } }
 
-    /// The trusted time now.
+    /// The trusted time now: the greatest of the plausible system clock, the persisted floor and the newest
+    /// verified evidence seen since start.
     public func trustedTime() -> TrustedTime {
-        TrustedTime.current(floor: current.withLock { $0.state?.timeFloor } ?? TrustedTime.buildFloor)
+        let persisted = current.withLock { $0.state?.timeFloor } ?? TrustedTime.buildFloor
+        return TrustedTime.current(floor: max(persisted, evidence.withLock { $0 }))
+    }
+
+    /// Records signed evidence of the time (a transparency-log integration time or RFC 3161 time that verified
+    /// against the active bundle's trust root): the trusted time is never below it from now on, in this process.
+    public func observe(evidenceTime: Int64) {
+        evidence.withLock { $0 = max($0, evidenceTime) }
     }
 
     /// Seal-checks `envelope` against the active bundle (or the pinned keys for the first one), persists it
@@ -66,7 +77,8 @@ public final class TrustStore: Sendable {
         _ envelope: [UInt8], time: TrustedTime? = nil, allowDroppingTUF: Bool = false
     ) throws -> SealedTrustBundle {
         try current.withLock { current in
-            let now = time ?? TrustedTime.current(floor: current.state?.timeFloor ?? TrustedTime.buildFloor)
+            let persisted = current.state?.timeFloor ?? TrustedTime.buildFloor
+            let now = time ?? TrustedTime.current(floor: max(persisted, evidence.withLock { $0 }))
             guard let authorizing = current.active?.bundle.bundleKeys ?? pinned else {
                 throw TrustStoreError(
                     .thresholdNotMet,
@@ -83,11 +95,13 @@ public final class TrustStore: Sendable {
                 sealed = sealed.with(fetched)
             }
             // The first state records when it was made: without a hardware counter, that is all that tells a
-            // first boot from a deleted state directory.
+            // first boot from a deleted state directory. The floor rises to the sealed bundle's issue time: signed
+            // evidence, now that its signatures verified.
             let state = PersistedState(
                 counter: sealed.version, bundleDigest: sealed.digest,
                 timeFloor: max(current.state?.timeFloor ?? 0, sealed.bundle.issuedAt, TrustedTime.buildFloor),
-                firstBootAt: current.state == nil ? now.now : current.state?.firstBootAt)
+                firstBootAt: current.state == nil
+                    ? now.raised(to: sealed.bundle.issuedAt).now : current.state?.firstBootAt)
             try directory.commit(envelope: envelope, state: state, replacing: current.state)
             current.state = state
             current.active = sealed

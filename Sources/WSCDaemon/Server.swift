@@ -34,9 +34,8 @@ final class Server: @unchecked Sendable {
     private var acceptSource: DispatchSourceRead?
     private var acceptSuspended = false
     private var draining = false
-    private let limitsStorage: Mutex<Limits>
-
-    var limits: Limits { limitsStorage.withLock { $0 } }
+    /// The running configuration's limits: a reload (SIGHUP or the `reload` request) changes them for new work.
+    var limits: Limits { core.limits }
 
     private let signalFD: Int32
 
@@ -48,7 +47,6 @@ final class Server: @unchecked Sendable {
         let config = core.current.config
         workers = WorkerPool(
             workers: config.server.workers == 0 ? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) : config.server.workers)
-        limitsStorage = Mutex(Server.limits(config))
     }
 
     static func limits(_ config: DaemonConfiguration) -> Limits {
@@ -214,7 +212,6 @@ final class Server: @unchecked Sendable {
     private func reloadFromSignal() {
         do {
             let notes = try core.reload()
-            limitsStorage.withLock { $0 = Server.limits(core.current.config) }
             core.log.notice(
                 "configuration reloaded (SIGHUP)" + (notes.isEmpty ? "" : ": " + notes.joined(separator: "; ")))
             SystemdNotifier.notify(["RELOADING": "0", "STATUS": SystemdStatus.text(core)])

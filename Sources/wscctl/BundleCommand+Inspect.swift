@@ -7,7 +7,8 @@ struct BundleInspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Print a trust bundle's content (signatures are not checked here; see verify).",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "the envelope was printed", nil, usage: "bad usage, an unreadable file or a malformed envelope or bundle"))
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Envelope to inspect.")
     var input: String
@@ -120,7 +121,9 @@ struct BundleVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check a bundle's signatures against given bundle keys and print its validity and days left.",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "the bundle passes the seal check",
+            "the bundle fails a rule of the seal check (signatures, threshold, version, validity)"))
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Envelope to verify.")
     var input: String
@@ -165,7 +168,7 @@ struct BundleImportWscCommand: ParsableCommand {
             keys with --ctlog, or merge a real trusted root with --trusted-root); revoked certificates are kept; \
             accepted signers come from --identity and rules from --policy (see docs/migrating.md).
 
-            \(ExitStatus.helpText)
+            \(ExitStatus.text("the draft was written", nil, usage: "bad usage or an unreadable or malformed wsc bundle"))
             """)
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Legacy wsc bundle (JSON).")
@@ -271,7 +274,10 @@ struct BundleInstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
         abstract: "Seal-check a bundle and install it in a state directory (what wscd does on rotate).",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "the bundle was installed (or is already active)",
+            "the bundle was refused by the seal check (signatures, rollback, validity)",
+            usage: "bad usage, an unreadable file or state directory, or wscd holds the state"))
 
     @OptionGroup var state: StateOptions
 
@@ -309,7 +315,9 @@ struct BundleInstallCommand: ParsableCommand {
 struct BundleStatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show the state directory's counter, time floor and active bundle.",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "a bundle is installed and its state was printed", "no trust bundle is installed",
+            usage: "bad usage or an unreadable or inconsistent state directory"))
 
     @OptionGroup var state: StateOptions
 
@@ -330,6 +338,7 @@ struct BundleStatusCommand: ParsableCommand {
         print(
             "trusted time     \(RFC3339.format(time.now)) (system clock \(time.clockReliable ? "reliable" : "BELOW the floor: unreliable"))"
         )
+        print("time source      \(time.sourceDescription)")
         print("active bundle    version \(active.version), digest \(active.digestHex)")
         print("validity         \(active.bundle.validity(at: time.now).summary)")
     }

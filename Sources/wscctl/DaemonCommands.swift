@@ -38,7 +38,7 @@ func daemonError(_ error: Error) -> CLIError {
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show what wscd holds: trust bundle, counter, keys, clock, traffic.",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text("the status was printed", nil, usage: ExitStatus.daemonUsage))
 
     @OptionGroup var socket: SocketOptions
 
@@ -87,6 +87,14 @@ struct StatusCommand: ParsableCommand {
         print(
             "time            trusted \(text(result["trustedTime"])), floor \(text(result["timeFloor"])), clock \(result["clockReliable"] == .bool(true) ? "reliable" : "UNRELIABLE")"
         )
+        let synchronized: String
+        switch result["clockSynchronized"] ?? .null {
+        case .bool(true): synchronized = "synchronized"
+        case .bool(false): synchronized = "NOT synchronized"
+        default: synchronized = "synchronization unknown"
+        }
+        let source = result["timeSource"] == .string("evidence") ? "EVIDENCE (signed times, not the clock)" : "clock"
+        print("time source     \(source); clock \(synchronized)")
         print("connections     \(text(result["connections"]))")
         print("requests        \(text(result["requests"]))")
         print("verdicts        \(text(result["verdicts"]))")
@@ -99,7 +107,9 @@ struct StatusCommand: ParsableCommand {
 struct RotateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate", abstract: "Install a new trust bundle in wscd, or rotate its signing key.",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "wscd installed the bundle or rotated its signing key",
+            "wscd refused the bundle (seal check: signatures, rollback, validity)", usage: ExitStatus.daemonUsage))
 
     @OptionGroup var socket: SocketOptions
 
@@ -128,9 +138,11 @@ struct RotateCommand: ParsableCommand {
                 var fields: [(String, JSONValue)] = [("target", .string("bundle"))]
                 if dropTuf { fields.append(("dropTuf", .bool(true))) }
                 let result = try client.call(.rotate, fields, body: bytes).result
-                print(
-                    "installed trust bundle version \(result["version"].map { "\($0)" } ?? "?"): \(result["validity"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? "")"
-                )
+                var version = "?"
+                if case .integer(let v) = result["version"] ?? .null { version = String(v) }
+                var validity = ""
+                if case .string(let text) = result["validity"] ?? .null { validity = text }
+                print("installed trust bundle version \(version): \(validity)")
             } else {
                 let result = try client.call(.rotate, [("target", .string("signingKey"))]).result
                 if case .string(let id) = result["keyId"] ?? .null { print("new signing key id \(id)") }
@@ -143,14 +155,20 @@ struct RotateCommand: ParsableCommand {
 
 struct ReloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reload", abstract: "Ask wscd to re-read its configuration.", discussion: ExitStatus.helpText)
+        commandName: "reload", abstract: "Ask wscd to re-read its configuration.",
+        discussion: ExitStatus.text(
+            "wscd reloaded its configuration (notes name keys that need a restart)", nil,
+            usage: ExitStatus.daemonUsage + ", or the new configuration is invalid (the running one stays)"))
 
     @OptionGroup var socket: SocketOptions
 
     func run() throws {
         do {
-            _ = try socket.connect().call(.reload)
+            let result = try socket.connect().call(.reload).result
             print("configuration reloaded")
+            if case .array(let notes) = result["notes"] ?? .null {
+                for case .string(let note) in notes { print("note: \(note)") }
+            }
         } catch {
             throw daemonError(error)
         }
@@ -161,7 +179,9 @@ struct RefreshCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refresh",
         abstract: "Ask wscd to refresh its trust over TUF now, and wait for the result.",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "the refresh finished and succeeded", "the refresh failed or did not finish within --wait seconds",
+            usage: ExitStatus.daemonUsage + ", or TUF is not enabled"))
 
     @OptionGroup var socket: SocketOptions
 

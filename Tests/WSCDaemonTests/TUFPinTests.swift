@@ -154,7 +154,7 @@ final class LocalHTTPServer: @unchecked Sendable {
         let create = try Self.ctl(
             d.directory,
             [
-                "bundle", "create", "-o", "bundle.json", "--version", "1", "--bundle-key", "root.pub",
+                "bundle", "create", "-o", "bundle.json", "--bundle-version", "1", "--bundle-key", "root.pub",
                 "--identity", Self.identityFlag, "--tuf-url", repository.metadataURL, "--tuf-root", "tuf-root.json",
                 "--tuf-sigstore-root", "trusted_root.json",
             ])
@@ -210,7 +210,7 @@ final class LocalHTTPServer: @unchecked Sendable {
             try Self.ctl(
                 d.directory,
                 [
-                    "bundle", "create", "-o", "v2.json", "--version", "2", "--bundle-key", "root.pub", "--identity",
+                    "bundle", "create", "-o", "v2.json", "--bundle-version", "2", "--bundle-key", "root.pub", "--identity",
                     Self.identityFlag, "--tuf-url", repository.metadataURL, "--tuf-root", "tuf-root.json",
                     "--tuf-sigstore-root", "trusted_root.json",
                 ]
@@ -220,7 +220,7 @@ final class LocalHTTPServer: @unchecked Sendable {
             try Self.ctl(
                 d.directory,
                 [
-                    "bundle", "create", "-o", "v3.json", "--version", "3", "--bundle-key", "root.pub", "--identity",
+                    "bundle", "create", "-o", "v3.json", "--bundle-version", "3", "--bundle-key", "root.pub", "--identity",
                     Self.identityFlag,
                 ]
             ).status == 0)
@@ -314,7 +314,7 @@ final class LocalHTTPServer: @unchecked Sendable {
             [
                 "bundle", "fetch", "--tuf-url", repository.metadataURL, "--tuf-root", "tuf-root.json",
                 "--tuf-target", "wsc-trust-bundle.json", "--tuf-targets-url", repository.targetsURL, "--", "-o",
-                "draft.json", "--version", "7", "--bundle-key",
+                "draft.json", "--bundle-version", "7", "--bundle-key",
                 "root.pub", "--identity", Self.identityFlag,
             ])
         #expect(fetch.status == 0, "\(fetch.stderr) \(fetch.stdout)")
@@ -341,7 +341,7 @@ final class LocalHTTPServer: @unchecked Sendable {
             d.directory,
             [
                 "bundle", "fetch", "--tuf-url", repository.metadataURL, "--tuf-root", "tuf-root.json", "--no-pin",
-                "--tuf-targets-url", repository.targetsURL, "--", "-o", "embedded.json", "--version", "7",
+                "--tuf-targets-url", repository.targetsURL, "--", "-o", "embedded.json", "--bundle-version", "7",
                 "--bundle-key", "root.pub",
             ])
         #expect(unpinned.status == 0, "\(unpinned.stderr)")
@@ -363,7 +363,7 @@ final class LocalHTTPServer: @unchecked Sendable {
         tampered = try JSONObject(tampered.members.map { ($0.key, $0.key == "signed" ? .object(signed) : $0.value) })
         try Data(JSONWriter.encode(.object(tampered))).write(to: URL(fileURLWithPath: d.directory + "/bad-root.json"))
         try Data(repeating: 0x20, count: 600 * 1024).write(to: URL(fileURLWithPath: d.directory + "/big-root.json"))
-        let create = ["bundle", "create", "-o", "x.json", "--version", "1", "--bundle-key", "root.pub"]
+        let create = ["bundle", "create", "-o", "x.json", "--bundle-version", "1", "--bundle-key", "root.pub"]
         let cases: [([String], String)] = [
             (["--tuf-url", "ftp://tuf.example/", "--tuf-root", "tuf-root.json", "--tuf-target", "a"], "ftp://"),
             (

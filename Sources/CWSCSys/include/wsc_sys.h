@@ -45,3 +45,8 @@ int wsc_signalfd_next(int fd);
 
 /// Returns freed heap memory to the kernel (glibc malloc_trim).
 void wsc_release_free_memory(void);
+
+/// The kernel's view of the system clock (adjtimex, read only): 1 synchronized by an NTP daemon, 0 not
+/// (STA_UNSYNC or TIME_ERROR), -1 unknown (the call failed, or a seccomp filter is in force, under which the call
+/// could kill the process: systemd's @system-service does not allow adjtimex).
+int wsc_clock_synchronized(void);
