@@ -332,7 +332,8 @@ struct EvidenceCollector {
             SatisfiedAuthority(
                 name: ca.name, kind: .certificateAuthority, signer: subject, form: finding.form,
                 logIndex: verdict.logIndex, integratedTime: verdict.integratedTime,
-                timestamped: verdict.verifiedTimestampCount > 0, signingKey: Hex.encode(verdict.signingKeySHA256), verifiedTime: verdict.verifiedTimes.max())
+                timestamped: verdict.verifiedTimestampCount > 0, signingKey: Hex.encode(verdict.signingKeySHA256),
+                verifiedTime: verdict.verifiedTimes.max())
         ])
         return .done
     }

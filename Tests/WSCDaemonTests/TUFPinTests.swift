@@ -210,7 +210,8 @@ final class LocalHTTPServer: @unchecked Sendable {
             try Self.ctl(
                 d.directory,
                 [
-                    "bundle", "create", "-o", "v2.json", "--bundle-version", "2", "--bundle-key", "root.pub", "--identity",
+                    "bundle", "create", "-o", "v2.json", "--bundle-version", "2", "--bundle-key", "root.pub",
+                    "--identity",
                     Self.identityFlag, "--tuf-url", repository.metadataURL, "--tuf-root", "tuf-root.json",
                     "--tuf-sigstore-root", "trusted_root.json",
                 ]
@@ -220,7 +221,8 @@ final class LocalHTTPServer: @unchecked Sendable {
             try Self.ctl(
                 d.directory,
                 [
-                    "bundle", "create", "-o", "v3.json", "--bundle-version", "3", "--bundle-key", "root.pub", "--identity",
+                    "bundle", "create", "-o", "v3.json", "--bundle-version", "3", "--bundle-key", "root.pub",
+                    "--identity",
                     Self.identityFlag,
                 ]
             ).status == 0)
