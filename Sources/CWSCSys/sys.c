@@ -151,3 +151,7 @@ int wsc_signalfd_next(int fd) {
 
 #include <malloc.h>
 void wsc_release_free_memory(void) { malloc_trim(0); }
+
+#include <sys/prctl.h>
+
+int wsc_set_dumpable(int dumpable) { return prctl(PR_SET_DUMPABLE, (unsigned long)dumpable, 0, 0, 0); }

@@ -130,6 +130,8 @@ struct SignCommand: ParsableCommand {
         do {
             result = try WasmSigner.sign(
                 module: module, key: key, keyID: keyID, detached: signatureFile != nil, previousSignature: previous)
+        } catch let error as CryptoError {
+            throw CLIError.usage("\(input): cannot sign: [\(error.code)] \(error.reason)")
         } catch {
             throw CLIError.usage("\(input): \((error as? WasmSignatureError)?.reason ?? "\(error)")")
         }
@@ -202,6 +204,8 @@ extension SignCommand {
                 bundle = try SigstoreBundleWriter.bundle(artifact: artifact, key: key, material: material)
             } catch let error as SigstoreError {
                 throw CLIError.usage("cannot write the Sigstore bundle: \(error.reason)")
+            } catch let error as CryptoError {
+                throw CLIError.usage("cannot sign the Sigstore bundle: [\(error.code)] \(error.reason)")
             }
         } else {
             throw CLIError.usage("give the secret key with -k FILE, or --daemon to have wscd sign")

@@ -40,3 +40,7 @@ int wsc_signalfd_next(int fd);
 
 /// Returns freed heap memory to the kernel (glibc malloc_trim).
 void wsc_release_free_memory(void);
+
+/// prctl(PR_SET_DUMPABLE, dumpable): 0 keeps the process out of core dumps and ptrace by other processes of the
+/// same user, and makes its /proc files root-owned. Returns 0 or -1 with errno.
+int wsc_set_dumpable(int dumpable);
