@@ -102,35 +102,47 @@ final class SoftwareTPM: @unchecked Sendable {
     static let handle = "0x81000001"
     let directory: String
     let port: Int
-    private let process = Process()
+    private let process: Process
     var tcti: String { "swtpm:port=\(port)" }
     var publicKeyPath: String { directory + "/tpm-key.pub.pem" }
 
     init() throws {
         directory = try TokenTools.temporaryDirectory("wsc-swtpm")
         try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
-        // A port pair nobody else uses in this test run (several TPMs may run at once).
-        port = Int.random(in: 20000...59000) & ~1
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "swtpm", "socket", "--tpm2", "--server", "type=tcp,port=\(port),bindaddr=127.0.0.1", "--ctrl",
-            "type=tcp,port=\(port + 1),bindaddr=127.0.0.1", "--tpmstate", "dir=\(directory)/state", "--flags",
-            "not-need-init,startup-clear",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        // A port pair below the ephemeral range; another one when swtpm cannot bind it (it exits).
+        var chosen: Int?
+        var process = Process()
+        for _ in 0..<8 where chosen == nil {
+            let port = Int.random(in: 10000...32000) & ~1
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [
+                "swtpm", "socket", "--tpm2", "--server", "type=tcp,port=\(port),bindaddr=127.0.0.1", "--ctrl",
+                "type=tcp,port=\(port + 1),bindaddr=127.0.0.1", "--tpmstate", "dir=\(directory)/state", "--flags",
+                "not-need-init,startup-clear",
+            ]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // Ready when the TPM answers; bounded by attempts, not by time.
+            for _ in 0..<400 where chosen == nil && process.isRunning {
+                if (try? TokenTools.run(
+                    "tpm2_getcap", ["properties-fixed"], environment: ["TPM2TOOLS_TCTI": "swtpm:port=\(port)"])) != nil
+                {
+                    chosen = port
+                } else {
+                    usleep(25_000)
+                }
+            }
+            if chosen == nil, process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+        self.process = process
+        guard let chosen else { throw TokenToolError(description: "swtpm did not start (make deps installs it)") }
+        port = chosen
         let env = ["TPM2TOOLS_TCTI": tcti]
-        // Wait until the TPM answers (it starts in well under a second); bounded by attempts, not by time.
-        var ready = false
-        for _ in 0..<200 where !ready {
-            ready = (try? TokenTools.run("tpm2_getcap", ["properties-fixed"], environment: env)) != nil
-            if !ready { usleep(25_000) }
-        }
-        guard ready else {
-            stop()
-            throw TokenToolError(description: "swtpm on port \(port) did not answer")
-        }
         let d = directory
         // swtpm has no resource manager: flush transient objects between steps (it has three slots).
         for step in [
