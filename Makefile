@@ -74,6 +74,7 @@ bench: deps pydeps
 	@sh Benchmarks/daemon.sh
 	@sh Benchmarks/keyless.sh
 	@sh Benchmarks/tuf.sh
+	@sh Benchmarks/keys.sh
 	@sh Benchmarks/summary.sh
 
 install: build
