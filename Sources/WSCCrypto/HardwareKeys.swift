@@ -18,7 +18,10 @@ extension PrivateKey {
         case .file(let path):
             throw CryptoError(.invalidKeyReference, "\(path) is a key file, not a token reference")
         case .pkcs11(let uri): return try HardwareKeys.openPKCS11(uri, settings: settings)
-        case .tpm2(let handle): return try HardwareKeys.openTPM2(handle: handle, tcti: settings.resolvedTCTI)
+        case .tpm2(let handle):
+            return try HardwareKeys.tpmSerial.withLock { _ in
+                try HardwareKeys.openTPM2(handle: handle, tcti: settings.resolvedTCTI)
+            }
         }
     }
 
@@ -194,6 +197,8 @@ enum HardwareKeys {
     /// A context whose TPM went away is replaced (the old one leaks, bounded by how often the TPM disappears).
     private struct Contexts: @unchecked Sendable { var byTCTI: [String: OpaquePointer] = [:] }
     private static let contexts = Mutex(Contexts())
+    /// Serialises every use of the tpm2 provider (opening keys, signing): its ESYS contexts are not thread-safe.
+    static let tpmSerial = Mutex(0)
 
     /// A TPM operation failed: the TPM may have gone away, so the next open starts a new provider instance.
     static func tpmFailure(_ what: String) -> CryptoError {

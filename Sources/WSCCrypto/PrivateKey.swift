@@ -183,8 +183,13 @@ public final class PrivateKey: @unchecked Sendable {
     ) throws -> [UInt8] {
         let signature: [UInt8]
         switch backend {
+        case .evp(let pkey, nil):
+            signature = try signEVP(message, pkey: pkey, libraryContext: nil)
         case .evp(let pkey, let libraryContext):
-            signature = try signEVP(message, pkey: pkey, libraryContext: libraryContext)
+            // The tpm2 provider's TPM connection (ESYS context) is not thread-safe: one TPM command sequence at a time.
+            signature = try HardwareKeys.tpmSerial.withLock { _ in
+                try signEVP(message, pkey: pkey, libraryContext: libraryContext)
+            }
         case .pkcs11(let key):
             signature = try signPKCS11(message, key: key)
         }

@@ -116,3 +116,40 @@ import Testing
         #expect(absent?.reason.contains("TCTI") == true)
     }
 }
+
+/// Secret bytes sit in pages of their own, excluded from core dumps (MADV_DONTDUMP, "dd" in smaps) and locked
+/// ("lo") when RLIMIT_MEMLOCK allows it.
+@Suite struct SecretBytesHygieneTests {
+    /// The VmFlags of the mapping holding `address`, from /proc/self/smaps.
+    static func flags(of address: UInt) throws -> [Substring] {
+        // procfs files report size 0: read to the end.
+        let handle = try #require(FileHandle(forReadingAtPath: "/proc/self/smaps"))
+        defer { try? handle.close() }
+        let smaps = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!smaps.isEmpty)
+        var inside = false
+        for line in smaps.split(separator: "\n") {
+            if let dash = line.firstIndex(of: "-"), let space = line.firstIndex(of: " "), dash < space,
+                let start = UInt(line[..<dash], radix: 16),
+                let end = UInt(line[line.index(after: dash)..<space], radix: 16)
+            {
+                inside = start <= address && address < end
+            } else if inside, line.hasPrefix("VmFlags:") {
+                return line.dropFirst("VmFlags:".count).split(separator: " ")
+            }
+        }
+        return []
+    }
+
+    @Test func secretBytesAreOutOfCoreDumpsAndLockedWhenAllowed() throws {
+        var secret = [UInt8](repeating: 0x42, count: 100)
+        let bytes = SecretBytes(consuming: &secret)
+        #expect(secret == [UInt8](repeating: 0, count: 100))
+        let address = bytes.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+        #expect(address % UInt(SecretBytes.pageSize) == 0)
+        #expect(bytes.withUnsafeBytes { Array($0) } == [UInt8](repeating: 0x42, count: 100))
+        let flags = try Self.flags(of: address)
+        #expect(flags.contains("dd"), "VmFlags \(flags)")
+        #expect(flags.contains("lo") == bytes.lockedInMemory, "VmFlags \(flags)")
+    }
+}
