@@ -113,7 +113,15 @@ enum HardwareKeys {
                 }
             }
         }
-        guard let handle else { throw pkcs11Error(status, uri: "\(uri)", module: module) }
+        guard let handle else {
+            let error = pkcs11Error(status, uri: "\(uri)", module: module)
+            if error.code == .keyNotFound, pin == nil {
+                throw CryptoError(
+                    .keyNotFound,
+                    error.reason + " (no PIN was given, and tokens hide private keys until login: add pin-source=)")
+            }
+            throw error
+        }
         var point = [UInt8](repeating: 0, count: 65)
         let length = wsc_p11_public_key(handle, &point, point.count)
         let type: KeyType = wsc_p11_key_type(handle) == Int32(WSC_P11_ED25519) ? .ed25519 : .ecdsaP256

@@ -142,5 +142,20 @@ import Testing
         let export = try run(["key", "export", "-k", "tpm2:handle=\(SoftwareTPM.handle)", "-o", "tpm.pub"], env)
         #expect(export.status == 0, "\(export.stderr)")
         #expect(try cli.read("tpm.pub") == Array(try Data(contentsOf: URL(fileURLWithPath: tpm.publicKeyPath))))
+        // The TPM key signs a trust bundle (DSSE) that the seal check accepts with it pinned.
+        let create = try run(
+            [
+                "bundle", "create", "-o", "b.json", "--version", "1", "--bundle-key", "tpm.pub", "--publisher",
+                "tpm=tpm.pub", "--valid-days", "30",
+            ], env)
+        #expect(create.status == 0, "\(create.stderr)")
+        let sign2 = try run(
+            ["bundle", "sign", "-i", "b.json", "-o", "b.json", "-k", "tpm2:handle=\(SoftwareTPM.handle)"], env)
+        #expect(sign2.status == 0, "\(sign2.stderr)")
+        let install = try run(["bundle", "install", "--state-dir", "state", "--pinned-key", "tpm.pub", "-i", "b.json"])
+        #expect(install.status == 0, "\(install.stderr)")
+        let through = try run(["verify", "-i", "module.wasm", "--state-dir", "state", "--bundle", "t.json", "--json"])
+        #expect(through.status == 0, "\(through.stderr)")
+        #expect(through.stdout.contains("\"tpm\""))
     }
 }
