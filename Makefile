@@ -5,6 +5,9 @@ SWIFT    ?= swift
 PREFIX   ?= /usr
 DESTDIR  ?=
 APT_PACKAGES := libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config python3 python3-venv systemd openssl faketime
+# Signing keys on tokens: the PKCS#11 header (p11-kit), OpenSSL's tpm2 provider, and the real tokens the tests start
+# (SoftHSM2 with opensc's pkcs11-tool; swtpm with tpm2-tools).
+TOKEN_PACKAGES := libp11-kit-dev tpm2-openssl softhsm2 opensc swtpm swtpm-tools tpm2-tools
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHELL    := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -14,7 +17,8 @@ SHELL    := /bin/bash
 all: build
 
 ## deps: install the C libraries' -dev packages, pkg-config, python3, systemd's tools (systemd-analyze,
-## systemd-socket-activate) and faketime (the tests run wscd and wscctl at 1970 with it) when they are missing.
+## systemd-socket-activate) and faketime (the tests run wscd and wscctl at 1970 with it) when they are missing;
+## then the token packages (TOKEN_PACKAGES).
 deps:
 	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl libsystemd libcurl \
 	    && command -v python3 >/dev/null 2>&1 && python3 -c 'import venv' 2>/dev/null \
@@ -24,6 +28,16 @@ deps:
 	else \
 	    echo "deps: installing $(APT_PACKAGES)"; \
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+	@if [ -f /usr/include/p11-kit-1/p11-kit/pkcs11.h ] && [ -f /usr/lib/softhsm/libsofthsm2.so ] \
+	    && ls /usr/lib/*/ossl-modules/tpm2.so >/dev/null 2>&1 \
+	    && command -v pkcs11-tool >/dev/null 2>&1 && command -v softhsm2-util >/dev/null 2>&1 \
+	    && command -v swtpm >/dev/null 2>&1 && command -v swtpm_setup >/dev/null 2>&1 \
+	    && command -v tpm2_createprimary >/dev/null 2>&1; then \
+	    echo "deps: token tools present (softhsm2, opensc, swtpm, tpm2-tools, tpm2-openssl)"; \
+	else \
+	    echo "deps: installing $(TOKEN_PACKAGES)"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(TOKEN_PACKAGES); \
 	fi
 
 ## pydeps: sigstore-python in .build/pyenv, for the keyless cross-check tests and the keyless benchmark.
@@ -63,6 +77,7 @@ bench: deps pydeps
 	@sh Benchmarks/daemon.sh
 	@sh Benchmarks/keyless.sh
 	@sh Benchmarks/tuf.sh
+	@sh Benchmarks/keys.sh
 	@sh Benchmarks/summary.sh
 
 ## install: binaries in $(PREFIX)/bin, units, sysusers and tmpfiles in $(PREFIX)/lib (systemd reads /usr/lib and

@@ -31,7 +31,10 @@ let package = Package(
         .target(name: "CWSCCurl", dependencies: ["CCurl"]),
 
         // The only Swift module that imports OpenSSL.
-        .target(name: "WSCCrypto", dependencies: ["COpenSSL"]),
+        // PKCS#11 tokens through the standard C API (module loaded with dlopen when a pkcs11: key is used); the
+        // header comes from p11-kit (libp11-kit-dev).
+        .target(name: "CWSCPKCS11", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "WSCCrypto", dependencies: ["COpenSSL", "CWSCPKCS11"]),
         // Platform glue: the systemd notify protocol, socket activation, the watchdog, journald, and atomic files.
         .target(name: "WSCPlatform", dependencies: ["CSystemd"]),
         .target(name: "WSCFiles"),

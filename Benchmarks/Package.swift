@@ -48,6 +48,11 @@ let package = Package(
                 .product(name: "WSCJSON", package: "wsc"),
             ]
         ),
+        // Signing time per operation with file, SoftHSM2 and swtpm keys (`sh Benchmarks/keys.sh`).
+        .executableTarget(
+            name: "keys-bench",
+            dependencies: [.product(name: "WSCCrypto", package: "wsc")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -33,6 +33,10 @@ awk -v b="$BEGIN" -v e="$END" '$0 == b { skip = 1 } !skip { print } $0 == e { sk
     echo "### TUF refresh ([benchmarks-tuf.md](benchmarks-tuf.md))"
     echo
     awk '/^\| refresh \|/ { on = 1 } on && /^\|/ { print } on && !/^\|/ { exit }' "$DOCS/benchmarks-tuf.md"
+    echo
+    echo "### Signing keys: file, PKCS#11, TPM ([benchmarks-keys.md](benchmarks-keys.md))"
+    echo
+    awk '/^\| key \| open/ { on = 1 } on && /^\|/ { print } on && !/^\|/ { exit }' "$DOCS/benchmarks-keys.md"
     echo "$END"
 } > "$OUT"
 echo "summary.sh: wrote the summary into $OUT" >&2

@@ -192,3 +192,7 @@ int wsc_clock_synchronized(void) {
     if (state < 0) return -1;
     return (state != TIME_ERROR && (tx.status & STA_UNSYNC) == 0) ? 1 : 0;
 }
+
+#include <sys/prctl.h>
+
+int wsc_set_dumpable(int dumpable) { return prctl(PR_SET_DUMPABLE, (unsigned long)dumpable, 0, 0, 0); }

@@ -12,7 +12,7 @@ struct ConfigurationReader {
     static let authorizationKeys = [
         "verify_uids", "verify_groups", "sign_uids", "sign_groups", "rotate_uids", "rotate_groups",
     ]
-    static let signingKeys = ["key", "generate_if_missing", "requests_per_minute"]
+    static let signingKeys = ["key", "generate_if_missing", "requests_per_minute", "pkcs11_module", "tpm2_tcti"]
     static let logKeys = ["level", "format", "refusal_interval_seconds"]
     static let logLevels = ["debug", "info", "notice", "warning", "error"]
     static let logFormats = ["auto", "journal", "text"]
@@ -190,7 +190,27 @@ struct ConfigurationReader {
         var signing = DaemonConfiguration.Signing()
         for entry in entries {
             switch entry.key {
-            case "key": signing.keyPath = try entry.absolutePath()
+            case "key":
+                let value = try entry.string("a string: an absolute path, a pkcs11: URI or tpm2:handle=0x81…")
+                if value.hasPrefix("pkcs11:") {
+                    guard !value.contains("pin-value=") else {
+                        throw entry.error(
+                            .invalidValue,
+                            "key: a PIN does not belong in the configuration file: put it in a file only wscd can read "
+                                + "(or a systemd credential) and name it with pin-source=file:/PATH")
+                    }
+                } else if value.hasPrefix("tpm2:") {
+                    guard value.hasPrefix("tpm2:handle=0x81") else {
+                        throw entry.error(
+                            .invalidValue,
+                            "key = \"\(value)\": a TPM key is tpm2:handle=0x81XXXXXX (a persistent handle)")
+                    }
+                } else {
+                    try entry.checkAbsolute(value)
+                }
+                signing.keyPath = value
+            case "pkcs11_module": signing.pkcs11Module = try entry.absolutePath()
+            case "tpm2_tcti": signing.tpm2TCTI = try entry.string("a string: a TCTI such as device:/dev/tpmrm0")
             case "generate_if_missing": signing.generateIfMissing = try entry.boolean()
             case "requests_per_minute": signing.requestsPerMinute = try entry.integer(in: 1...100_000)
             default: throw unknownKey(entry, allowed: Self.signingKeys)

@@ -102,9 +102,15 @@ public struct DaemonConfiguration: Sendable, Hashable {
 
     /// `[signing]`: the daemon's signing key and its rate limit.
     public struct Signing: Sendable, Hashable {
-        /// `key`: absolute path of the secret key; `nil` lets the daemon use
+        /// `key`: absolute path of the secret key, or a key on a token: a `pkcs11:` URI (RFC 7512, the PIN from
+        /// `pin-source=file:…`, never `pin-value`) or `tpm2:handle=0x81…`; `nil` lets the daemon use
         /// `$CREDENTIALS_DIRECTORY/wscd-signing-key`, else `<state directory>/signing.key`.
         public var keyPath: String? = nil
+        /// `pkcs11_module`: absolute path of the PKCS#11 module for a `pkcs11:` key without `module-path=`.
+        public var pkcs11Module: String? = nil
+        /// `tpm2_tcti`: how to reach the TPM for a `tpm2:` key (`device:/dev/tpmrm0`, `swtpm:port=2321`); `nil`
+        /// uses `WSC_TPM2_TCTI`, else `device:/dev/tpmrm0`.
+        public var tpm2TCTI: String? = nil
         /// `generate_if_missing`: create a key when none exists.
         public var generateIfMissing: Bool = false
         /// `requests_per_minute`: sign requests per peer uid per minute, 1...100000.

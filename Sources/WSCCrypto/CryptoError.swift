@@ -8,6 +8,7 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
         private enum Value: String, Sendable {
             case invalidKey, unsupportedKeyType, invalidSignature, invalidCertificate
             case certificateVerificationFailed, invalidEncoding, libraryFailure, unsupportedAlgorithm
+            case invalidKeyReference, tokenUnavailable, tokenLoginFailed, keyNotFound, notExportable
         }
         private let value: Value
         private init(_ value: Value) { self.value = value }
@@ -28,6 +29,17 @@ public struct CryptoError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let libraryFailure = Code(.libraryFailure)
         /// The algorithm or parameter combination is not supported.
         public static let unsupportedAlgorithm = Code(.unsupportedAlgorithm)
+
+        /// A key reference (`pkcs11:` URI, `tpm2:handle=`) is malformed.
+        public static let invalidKeyReference = Code(.invalidKeyReference)
+        /// The token (PKCS#11 module and token, or the TPM) cannot be reached, or went away.
+        public static let tokenUnavailable = Code(.tokenUnavailable)
+        /// The token refused the PIN (wrong, locked or expired).
+        public static let tokenLoginFailed = Code(.tokenLoginFailed)
+        /// The token holds no key matching the reference.
+        public static let keyNotFound = Code(.keyNotFound)
+        /// The key lives in a token and cannot be exported.
+        public static let notExportable = Code(.notExportable)
 
         public var description: String { value.rawValue }
     }

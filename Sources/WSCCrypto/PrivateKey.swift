@@ -1,16 +1,48 @@
 internal import COpenSSL
+internal import CWSCPKCS11
 
-/// A private signing key (Ed25519 or ECDSA P-256). Its bytes live inside OpenSSL and in
-/// ``SecretBytes`` exports only, both wiped when released.
+/// A private signing key (Ed25519 or ECDSA P-256). A key from a file lives inside OpenSSL and in ``SecretBytes``
+/// exports only, both wiped when released; a key on a token (PKCS#11, TPM 2.0) never leaves it: wsc holds a handle.
 public final class PrivateKey: @unchecked Sendable {
-    let pkey: OpaquePointer
+    /// Where the signing happens.
+    enum Backend {
+        /// An EVP_PKEY: key material in this process (a file), or a provider's handle (`libraryContext` set: the
+        /// tpm2 provider's context, where the key lives in the TPM).
+        case evp(OpaquePointer, libraryContext: OpaquePointer?)
+        /// A PKCS#11 session and object (a `wsc_p11_key`).
+        case pkcs11(OpaquePointer)
+    }
+    let backend: Backend
     /// The key's type.
     public let type: KeyType
     /// The matching public key.
     public let publicKey: PublicKey
+    /// Where the key lives.
+    public let location: KeyLocation
+
+    /// The EVP_PKEY of a key held in this process; throws for token keys.
+    var pkey: OpaquePointer {
+        get throws {
+            guard case .evp(let pkey, nil) = backend else {
+                throw CryptoError(
+                    .notExportable, "the key lives in a \(location) token and cannot be exported: export its public key"
+                )
+            }
+            return pkey
+        }
+    }
+
+    /// A key whose signing happens elsewhere (a token); `publicKey` is what the token reported.
+    init(backend: Backend, type: KeyType, publicKey: PublicKey, location: KeyLocation) {
+        self.backend = backend
+        self.type = type
+        self.publicKey = publicKey
+        self.location = location
+    }
 
     private init(owning pkey: OpaquePointer) throws {
-        self.pkey = pkey
+        self.backend = .evp(pkey, libraryContext: nil)
+        self.location = .file
         let type: KeyType
         do {
             type = try PublicKey.classify(pkey)
@@ -40,7 +72,12 @@ public final class PrivateKey: @unchecked Sendable {
         }
     }
 
-    deinit { EVP_PKEY_free(pkey) }  // OpenSSL cleanses private key material when freeing it.
+    deinit {
+        switch backend {
+        case .evp(let pkey, _): EVP_PKEY_free(pkey)  // OpenSSL cleanses private key material when freeing it.
+        case .pkcs11(let key): wsc_p11_close(key)
+        }
+    }
 
     /// Generates a new key of `type` (`.ed25519` or `.ecdsaP256`).
     public static func generate(_ type: KeyType) throws -> PrivateKey {
@@ -105,7 +142,7 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// The unencrypted PKCS#8 DER encoding.
     public func pkcs8DER() throws -> SecretBytes {
-        guard let info = EVP_PKEY2PKCS8(pkey) else {
+        guard let info = EVP_PKEY2PKCS8(try pkey) else {
             throw OpenSSLErrors.error(.libraryFailure, "cannot encode the key as PKCS#8")
         }
         defer { PKCS8_PRIV_KEY_INFO_free(info) }
@@ -131,7 +168,7 @@ public final class PrivateKey: @unchecked Sendable {
         guard type == .ed25519 else { throw CryptoError(.unsupportedKeyType, "only Ed25519 keys have a seed") }
         var seed = [UInt8](repeating: 0, count: 32)
         var length = 32
-        guard EVP_PKEY_get_raw_private_key(pkey, &seed, &length) == 1, length == 32 else {
+        guard EVP_PKEY_get_raw_private_key(try pkey, &seed, &length) == 1, length == 32 else {
             throw OpenSSLErrors.error(.libraryFailure, "cannot read the Ed25519 seed")
         }
         return SecretBytes(consuming: &seed)
@@ -144,25 +181,52 @@ public final class PrivateKey: @unchecked Sendable {
     public func sign(
         _ message: UnsafeRawBufferPointer, ecdsaEncoding encoding: SignatureScheme.ECDSAEncoding = .der
     ) throws -> [UInt8] {
+        let signature: [UInt8]
+        switch backend {
+        case .evp(let pkey, nil):
+            signature = try signEVP(message, pkey: pkey, libraryContext: nil)
+        case .evp(let pkey, let libraryContext):
+            // The tpm2 provider's TPM connection (ESYS context) is not thread-safe: one TPM command sequence at a time.
+            signature = try HardwareKeys.tpmSerial.withLock { _ in
+                try signEVP(message, pkey: pkey, libraryContext: libraryContext)
+            }
+        case .pkcs11(let key):
+            signature = try signPKCS11(message, key: key)
+        }
+        if type == .ecdsaP256, encoding == .p1363 {
+            return try ECDSASignature.derToP1363(signature, keyType: type)
+        }
+        return signature
+    }
+
+    private func signEVP(
+        _ message: UnsafeRawBufferPointer, pkey: OpaquePointer, libraryContext: OpaquePointer?
+    ) throws -> [UInt8] {
         guard let ctx = EVP_MD_CTX_new() else { throw OpenSSLErrors.error(.libraryFailure, "EVP_MD_CTX_new failed") }
         defer { EVP_MD_CTX_free(ctx) }
-        let md: OpaquePointer? = type == .ed25519 ? nil : EVP_sha256()
-        guard EVP_DigestSignInit(ctx, nil, md, nil, pkey) == 1 else {
-            throw OpenSSLErrors.error(.libraryFailure, "EVP_DigestSignInit failed")
+        if let libraryContext {
+            // A provider key (TPM): the provider signs; the digest is computed in the same library context.
+            guard EVP_DigestSignInit_ex(ctx, nil, "SHA256", libraryContext, "?provider=tpm2", pkey, nil) == 1 else {
+                throw HardwareKeys.tpmFailure("the TPM refused to start signing")
+            }
+        } else {
+            let md: OpaquePointer? = type == .ed25519 ? nil : EVP_sha256()
+            guard EVP_DigestSignInit(ctx, nil, md, nil, pkey) == 1 else {
+                throw OpenSSLErrors.error(.libraryFailure, "EVP_DigestSignInit failed")
+            }
         }
         let msg = message.baseAddress?.assumingMemoryBound(to: UInt8.self)
         var length = 0
         guard EVP_DigestSign(ctx, nil, &length, msg, message.count) == 1 else {
+            if libraryContext != nil { throw HardwareKeys.tpmFailure("the TPM did not sign") }
             throw OpenSSLErrors.error(.libraryFailure, "EVP_DigestSign (size) failed")
         }
         var signature = [UInt8](repeating: 0, count: length)
         guard EVP_DigestSign(ctx, &signature, &length, msg, message.count) == 1 else {
+            if libraryContext != nil { throw HardwareKeys.tpmFailure("the TPM did not sign") }
             throw OpenSSLErrors.error(.libraryFailure, "EVP_DigestSign failed")
         }
         signature.removeSubrange(length...)
-        if type == .ecdsaP256, encoding == .p1363 {
-            return try ECDSASignature.derToP1363(signature, keyType: type)
-        }
         return signature
     }
 

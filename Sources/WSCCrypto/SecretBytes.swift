@@ -1,8 +1,16 @@
 internal import COpenSSL
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Bytes of secret key material that are wiped (with `OPENSSL_cleanse`) when the last reference goes.
 ///
 /// Copy the bytes out only into another ``SecretBytes``, or into a buffer you wipe yourself.
+///
+/// The bytes sit in whole pages of their own, excluded from core dumps (`MADV_DONTDUMP`) and locked in memory
+/// (`mlock`, so they are never swapped) — both best effort: without `RLIMIT_MEMLOCK` room the pages are merely
+/// not locked. `lockedInMemory` says which.
 public final class SecretBytes: @unchecked Sendable {
     private let storage: UnsafeMutableRawBufferPointer
     /// The number of bytes held.
@@ -21,16 +29,27 @@ public final class SecretBytes: @unchecked Sendable {
         SecretBytes.wipe(&bytes)
     }
 
+    static let pageSize = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
+
     private static func allocateCopy(of bytes: UnsafeRawBufferPointer) -> UnsafeMutableRawBufferPointer {
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        let size = (max(bytes.count, 1) + pageSize - 1) / pageSize * pageSize
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: pageSize)
+        // Before the secret is copied in: out of core dumps, and pinned in RAM when the limit allows.
+        _ = madvise(storage.baseAddress, size, MADV_DONTDUMP)
+        _ = mlock(storage.baseAddress, size)
         if let base = bytes.baseAddress, bytes.count > 0 {
             storage.baseAddress!.copyMemory(from: base, byteCount: bytes.count)
         }
         return storage
     }
 
+    /// Whether the pages are locked in memory (mlock is idempotent: this asks again).
+    public var lockedInMemory: Bool { mlock(storage.baseAddress, storage.count) == 0 }
+
     deinit {
         OPENSSL_cleanse(storage.baseAddress, storage.count)
+        _ = munlock(storage.baseAddress, storage.count)
+        _ = madvise(storage.baseAddress, storage.count, MADV_DODUMP)
         storage.deallocate()
     }
 

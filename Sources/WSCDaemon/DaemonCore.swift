@@ -406,17 +406,17 @@ final class DaemonCore: Sendable {
                 .rateLimited,
                 "more than \(signing.requestsPerMinute) sign requests per minute from uid \(peer.uid); retry later")
         }
-        guard let key = signing.key else {
-            throw ProtocolError(
-                .signingUnavailable,
-                "wscd has no signing key: provide the credential wscd-signing-key, [signing] key, or generate_if_missing = true"
-            )
-        }
+        let key = try signing.keyForSigning()
         var detached = false
         if case .bool(true) = frame.header["detached"] ?? .null { detached = true }
         let (bytes, _, _) = try moduleBytes(frame, passedFD: passedFD)
         if sigstoreBundle {
-            let bundle = try SigstoreBundleWriter.bundle(artifact: bytes, key: key)
+            let bundle: [UInt8]
+            do {
+                bundle = try SigstoreBundleWriter.bundle(artifact: bytes, key: key)
+            } catch let error as CryptoError {
+                throw signing.signingFailed(error)
+            }
             log.info("signed (Sigstore bundle)", [("PEER_UID", "\(peer.uid)")])
             return (
                 try JSONObject([
@@ -424,6 +424,12 @@ final class DaemonCore: Sendable {
                     ("format", .string("sigstore-bundle")),
                 ]), bundle
             )
+        }
+        guard key.type == .ed25519 else {
+            throw ProtocolError(
+                .badRequest,
+                "wscd's signing key is \(key.type) (\(signing.location)): wasmsig signatures need Ed25519; ask for a "
+                    + "Sigstore bundle instead (wscctl sign --daemon --sigstore-bundle FILE)")
         }
         let module: WasmModule
         do {
@@ -441,6 +447,8 @@ final class DaemonCore: Sendable {
             )
         } catch let error as WasmSignatureError {
             throw ProtocolError(.badModule, error.reason)
+        } catch let error as CryptoError {
+            throw signing.signingFailed(error)
         }
     }
 
@@ -519,6 +527,9 @@ final class DaemonCore: Sendable {
             ("timeSource", .string(time.onEvidenceTime ? "evidence" : "clock")),
             ("signingKeyId", key.flatMap { $0.publicKey.wasmsigKeyID }.map { .string(Hex.encode($0)) } ?? .null),
             ("signingPublicKey", key.map { .string($0.publicKey.pem) } ?? .null),
+            ("signingKeySource", .string(signing.location)),
+            ("signingKeyType", key.map { .string("\($0.type)") } ?? .null),
+            ("signingKeyError", signing.lastError.map { .string($0) } ?? .null),
             ("retiredKeyIds", .array(signing.retired.map { .string($0.keyID) })),
             ("uptimeSeconds", .integer(Monotonic.wallSeconds() - startedAt)),
             (

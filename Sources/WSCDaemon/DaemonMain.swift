@@ -54,13 +54,20 @@ public enum DaemonMain {
             return fail("\(error)", status: 2)
         }
         let log = DaemonLog(level: config.log.level, format: config.log.format)
+        // Before any key is read: no core dumps of this process, no ptrace by other processes of its user.
+        if wsc_set_dumpable(0) != 0 {
+            log.warning("cannot mark wscd non-dumpable (prctl PR_SET_DUMPABLE): \(String(cString: strerror(errno)))")
+        }
 
         let trust: TrustStore
         let signing: SigningService
         do {
             trust = try openTrust(config, log: log, checkOnly: checkOnly)
             signing = try SigningService(
-                configuredPath: config.signing.keyPath, stateDirectory: config.state.directory,
+                configuredPath: config.signing.keyPath,
+                tokenSettings: TokenSettings(
+                    pkcs11Module: config.signing.pkcs11Module, tpm2TCTI: config.signing.tpm2TCTI),
+                stateDirectory: config.state.directory,
                 generateIfMissing: config.signing.generateIfMissing && !checkOnly,
                 requestsPerMinute: config.signing.requestsPerMinute)
         } catch let error as TrustStoreError {
@@ -79,7 +86,13 @@ public enum DaemonMain {
             } else {
                 print("no trust bundle installed yet")
             }
-            print("signing key: \(signing.key == nil ? "none" : "loaded from \(signing.source)")")
+            if signing.key != nil {
+                print("signing key: \(signing.location), loaded from \(signing.source)")
+            } else if let error = signing.lastError {
+                print("signing key: \(signing.location) \(signing.source) unavailable: \(error)")
+            } else {
+                print("signing key: none")
+            }
             let time = trust.trustedTime()
             print("trusted time: \(RFC3339.format(time.now)) (\(time.sourceDescription))")
             return 0

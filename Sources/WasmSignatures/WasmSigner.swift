@@ -53,6 +53,8 @@ public enum WasmSigner {
         let signature: [UInt8]
         do {
             signature = try key.sign(message)
+        } catch let error as CryptoError where error.code == .tokenUnavailable || error.code == .tokenLoginFailed {
+            throw error  // the token went away: the caller decides (wscd opens it again)
         } catch {
             throw WasmSignatureError(.keyError, "signing failed: \(error)")
         }

@@ -239,7 +239,9 @@ struct BundleSignCommand: ParsableCommand {
         name: [.customShort("o"), .customLong("output-file")], help: "Signed envelope to write (may be the input).")
     var output: String
 
-    @Option(name: [.customShort("k"), .customLong("secret-key")], help: "Bundle signing key (Ed25519 or ECDSA P-256).")
+    @Option(
+        name: [.customShort("k"), .customLong("secret-key")],
+        help: "Bundle signing key (Ed25519 or ECDSA P-256): a file, a pkcs11: URI or tpm2:handle=0x81….")
     var secretKey: String
 
     func run() throws {

@@ -84,6 +84,8 @@ struct StatusCommand: ParsableCommand {
         // Without a hardware counter, a recent first boot on a node long in service means its state was deleted.
         print("first boot      \(text(result["firstBootAt"]))")
         print("signing key     \(text(result["signingKeyId"])); retired: \(text(result["retiredKeyIds"]))")
+        print("signing key in  \(text(result["signingKeySource"])) (\(text(result["signingKeyType"])))")
+        if case .string(let error) = result["signingKeyError"] ?? .null { print("signing key err \(error)") }
         print(
             "time            trusted \(text(result["trustedTime"])), floor \(text(result["timeFloor"])), clock \(result["clockReliable"] == .bool(true) ? "reliable" : "UNRELIABLE")"
         )

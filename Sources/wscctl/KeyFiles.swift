@@ -31,7 +31,10 @@ enum KeyFiles {
         }
     }
 
+    /// A secret key from `-k`: a file path, a `pkcs11:` URI or `tpm2:handle=0x81…` (the module from `module-path=`
+    /// or `WSC_PKCS11_MODULE`, the TPM from `WSC_TPM2_TCTI`).
     static func loadSecretKey(_ path: String) throws -> PrivateKey {
+        if KeyReference.isTokenReference(path) { return try openTokenKey(path) }
         var bytes = try FileIO.read(path, what: "secret key file", limit: maximumKeyFileSize, secret: true)
         defer { SecretBytes.wipe(&bytes) }
         guard !bytes.isEmpty else { throw CLIError.usage("secret key file \(path) is empty") }
@@ -53,6 +56,18 @@ enum KeyFiles {
             throw CLIError.usage(
                 "cannot read secret key \(path): \(error.reason). Accepted: wasmsign2 raw (65 bytes, 0x81 ‖ seed ‖ key), PEM PRIVATE KEY (PKCS#8), DER PKCS#8"
             )
+        }
+    }
+
+    /// Opens a key on a token; the error names the reference without its PIN.
+    static func openTokenKey(_ text: String) throws -> PrivateKey {
+        var shown = "the key reference"
+        do {
+            let reference = try KeyReference(parsing: text)
+            if case .pkcs11(let uri) = reference { shown = "\(uri)" } else { shown = text }
+            return try PrivateKey.open(reference)
+        } catch let error as CryptoError {
+            throw CLIError.usage("cannot open \(shown): [\(error.code)] \(error.reason)")
         }
     }
 

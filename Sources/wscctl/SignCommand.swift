@@ -23,8 +23,17 @@ struct SignCommand: ParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output-file")], help: "Signed module to write.")
     var output: String?
 
-    @Option(name: [.customShort("k"), .customLong("secret-key")], help: "Secret key file (not with --daemon).")
+    @Option(
+        name: [.customShort("k"), .customLong("secret-key")],
+        help: ArgumentHelp(
+            "Secret key: a file, a pkcs11: URI or tpm2:handle=0x81… (not with --daemon).",
+            discussion:
+                "pkcs11:token=T;object=O?module-path=/usr/lib/…/module.so&pin-source=file:/path (or WSC_PKCS11_MODULE); "
+                + "tpm2:handle=0x81000001 reaches the TPM through WSC_TPM2_TCTI (default device:/dev/tpmrm0)."))
     var secretKey: String?
+
+    @Flag(help: "Keyless signing (Fulcio and Rekor): not available, wscctl signs offline with -k only.")
+    var keyless = false
 
     @Flag(help: "Have the running wscd sign with its own key (the key never leaves wscd).")
     var daemon = false
@@ -69,6 +78,20 @@ struct SignCommand: ParsableCommand {
         help: "Write a detached signature here instead of embedding it (adds to it if it exists).")
     var signatureFile: String?
 
+    func validate() throws {
+        if keyless, tlogUpload == false {
+            throw ValidationError(
+                "--keyless cannot be combined with --tlog-upload=false: keyless signing needs Fulcio (a certificate) and "
+                    + "Rekor (the transparency log entry that proves when it was used); air-gapped signing uses -k KEY "
+                    + "(a file, pkcs11: or tpm2: key) with --sigstore-bundle FILE")
+        }
+        if keyless {
+            throw ValidationError(
+                "wscctl does not sign keylessly: keyless signing needs Fulcio and Rekor (use cosign); sign offline "
+                    + "with -k KEY (a file, pkcs11: or tpm2: key) and --sigstore-bundle FILE")
+        }
+    }
+
     func run() throws {
         if tlogUpload == true {
             throw CLIError.usage(
@@ -82,6 +105,11 @@ struct SignCommand: ParsableCommand {
         if daemon || socket.socket != nil { return try signWithDaemon() }
         guard let secretKey else { throw CLIError.usage("give the secret key with -k FILE, or --daemon") }
         let key = try KeyFiles.loadSecretKey(secretKey)
+        guard key.type == .ed25519 else {
+            throw CLIError.usage(
+                "\(key.type) keys cannot make wasmsig signatures (wasmsig is Ed25519 only): use --sigstore-bundle FILE "
+                    + "to write a Sigstore bundle with this key, or sign with an Ed25519 key")
+        }
         var keyID: [UInt8]?
         if let publicKey {
             let pk = try KeyFiles.loadPublicKey(publicKey)
@@ -102,6 +130,8 @@ struct SignCommand: ParsableCommand {
         do {
             result = try WasmSigner.sign(
                 module: module, key: key, keyID: keyID, detached: signatureFile != nil, previousSignature: previous)
+        } catch let error as CryptoError {
+            throw CLIError.usage("\(input): cannot sign: [\(error.code)] \(error.reason)")
         } catch {
             throw CLIError.usage("\(input): \((error as? WasmSignatureError)?.reason ?? "\(error)")")
         }
@@ -174,6 +204,8 @@ extension SignCommand {
                 bundle = try SigstoreBundleWriter.bundle(artifact: artifact, key: key, material: material)
             } catch let error as SigstoreError {
                 throw CLIError.usage("cannot write the Sigstore bundle: \(error.reason)")
+            } catch let error as CryptoError {
+                throw CLIError.usage("cannot sign the Sigstore bundle: [\(error.code)] \(error.reason)")
             }
         } else {
             throw CLIError.usage("give the secret key with -k FILE, or --daemon to have wscd sign")

@@ -47,7 +47,7 @@ struct RootCommand: ParsableCommand {
         subcommands: [
             KeygenCommand.self, SignCommand.self, VerifyCommand.self, ShowCommand.self, SplitCommand.self,
             DetachCommand.self, AttachCommand.self, AttachBundleCommand.self, DetachBundleCommand.self,
-            BundleCommand.self, StatusCommand.self, RotateCommand.self,
+            BundleCommand.self, KeyCommand.self, StatusCommand.self, RotateCommand.self,
             ReloadCommand.self, RefreshCommand.self, TUFCommand.self,
         ]
     )

@@ -146,6 +146,21 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         #expect(try DaemonConfiguration.parse(text: text, file: "all.toml") == expected)
     }
 
+    @Test func signingKeyOnATokenParses() throws {
+        let configuration = try DaemonConfiguration.parse(
+            text: """
+                [signing]
+                key = "pkcs11:token=wsc;object=k?pin-source=file:/run/credentials/wscd.service/pin"
+                pkcs11_module = "/usr/lib/softhsm/libsofthsm2.so"
+                tpm2_tcti = "swtpm:port=2321"
+                """, file: "t.toml")
+        #expect(configuration.signing.keyPath?.hasPrefix("pkcs11:") == true)
+        #expect(configuration.signing.pkcs11Module == "/usr/lib/softhsm/libsofthsm2.so")
+        #expect(configuration.signing.tpm2TCTI == "swtpm:port=2321")
+        let tpm = try DaemonConfiguration.parse(text: "[signing]\nkey = \"tpm2:handle=0x81000001\"\n", file: "t.toml")
+        #expect(tpm.signing.keyPath == "tpm2:handle=0x81000001")
+    }
+
     @Test func dottedKeysAndInlineTablesAreTOML() throws {
         let text = """
             server.workers = 4
@@ -176,8 +191,8 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
             "idle_timeout_seconds", "read_timeout_seconds", "workers", "directory", "seal_key", "require_existing",
             "pinned_keys",
             "pinned_threshold", "initial_bundle", "verify_uids", "verify_groups", "sign_uids", "sign_groups",
-            "rotate_uids", "rotate_groups", "key", "generate_if_missing", "requests_per_minute", "level", "format",
-            "refusal_interval_seconds",
+            "rotate_uids", "rotate_groups", "key", "generate_if_missing", "requests_per_minute", "pkcs11_module",
+            "tpm2_tcti", "level", "format", "refusal_interval_seconds",
             "enabled", "metadata_url", "targets_url", "interval_seconds", "jitter_seconds", "timeout_seconds", "proxy",
             "pinned_public_key",
         ]
@@ -333,6 +348,16 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         .init(
             name: "key in inline table", text: "\n\nlog = { level = \"info\", colour = true }\n", line: 3,
             code: .unknownKey, mentions: "unknown key colour in [log]"),
+        .init(
+            name: "PIN in the configuration",
+            text: "[signing]\nkey = \"pkcs11:object=k?pin-value=1234&module-path=/m.so\"\n", line: 2,
+            code: .invalidValue, mentions: "pin-source=file:"),
+        .init(
+            name: "TPM key not persistent", text: "[signing]\nkey = \"tpm2:handle=0x80000001\"\n", line: 2,
+            code: .invalidValue, mentions: "tpm2:handle=0x81"),
+        .init(
+            name: "relative signing key", text: "[signing]\nkey = \"signing.key\"\n", line: 2,
+            code: .invalidValue, mentions: "absolute path"),
         .init(
             name: "syntax error", text: "[server]\nworkers = 1\nmax_connections = \n", line: 3, code: .syntax,
             mentions: "TOML syntax error"),

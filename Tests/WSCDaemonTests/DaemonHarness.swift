@@ -28,9 +28,12 @@ final class DaemonHarness: @unchecked Sendable {
 
     init(
         signUIDs: [UInt32] = [0], rotateUIDs: [UInt32] = [0], verifyUIDs: [UInt32]? = nil, extraServer: String = "",
-        extraLog: String = "", extraConfig: String = "", start: Bool = true, fakeTime: String? = nil
+        extraLog: String = "", extraConfig: String = "", signing: String = "generate_if_missing = true",
+        extraPublishers: [(String, PublicKey)] = [], environment: [String: String] = [:], start: Bool = true,
+        fakeTime: String? = nil
     ) throws {
         self.fakeTime = fakeTime
+        self.environment = environment
         directory = "/tmp/wscd-test-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -38,7 +41,8 @@ final class DaemonHarness: @unchecked Sendable {
         alice = try PrivateKey.generate(.ed25519)
         bob = try PrivateKey.generate(.ed25519)
         try Data(root.publicKey.pem.utf8).write(to: URL(fileURLWithPath: directory + "/root.pub"))
-        try Data(try bundle(version: 1)).write(to: URL(fileURLWithPath: directory + "/bundle.json"))
+        try Data(try bundle(version: 1, extraPublishers: extraPublishers)).write(
+            to: URL(fileURLWithPath: directory + "/bundle.json"))
         let config = """
             [server]
             socket = "\(socketPath)"
@@ -61,7 +65,7 @@ final class DaemonHarness: @unchecked Sendable {
             rotate_uids = [\(rotateUIDs.map(String.init).joined(separator: ", "))]
 
             [signing]
-            generate_if_missing = true
+            \(signing)
 
             [log]
             level = "warning"
@@ -75,19 +79,22 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     var configPath: String { directory + "/wscd.toml" }
+    /// Added to wscd's environment (for example SOFTHSM2_CONF).
+    let environment: [String: String]
 
     func bundle(
         version: UInt64, publishers: [(String, PrivateKey)]? = nil, sigstoreRoot: [UInt8]? = nil,
         identities: [TrustBundle.Identity] = [], revokedCertificates: [String] = [],
-        tuf: TrustBundle.TUFSettings? = nil
+        tuf: TrustBundle.TUFSettings? = nil, extraPublishers: [(String, PublicKey)] = []
     ) throws -> [UInt8] {
         let now = TrustedTime.current(floor: 0).systemClock
         var b = TrustBundleBuilder(
             version: version, issuedAt: now - 60, notBefore: now - 60, expires: now + 30 * 86400,
             bundleKeys: [root.publicKey])
-        b.publishers = (publishers ?? [("alice", alice), ("bob", bob)]).map {
-            .init(name: $0.0, publicKey: $0.1.publicKey)
-        }
+        b.publishers =
+            (publishers ?? [("alice", alice), ("bob", bob)]).map {
+                .init(name: $0.0, publicKey: $0.1.publicKey)
+            } + extraPublishers.map { .init(name: $0.0, publicKey: $0.1) }
         if let sigstoreRoot { b.sigstoreTrustedRoot = try JSONParser.parse(sigstoreRoot) }
         b.identities = identities
         b.revokedCertificateSHA256 = revokedCertificates
@@ -100,7 +107,11 @@ final class DaemonHarness: @unchecked Sendable {
     func start() throws {
         process.executableURL = Self.wscd
         process.arguments = ["--config", configPath]
-        if let fakeTime { process.environment = try FakeClock.environment(fakeTime) }
+        if let fakeTime {
+            process.environment = try FakeClock.environment(fakeTime).merging(environment) { $1 }
+        } else if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = FileHandle.nullDevice
         _ = FileManager.default.createFile(atPath: directory + "/stderr.log", contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stderr.log"))

@@ -50,3 +50,7 @@ void wsc_release_free_memory(void);
 /// (STA_UNSYNC or TIME_ERROR), -1 unknown (the call failed, or a seccomp filter is in force, under which the call
 /// could kill the process: systemd's @system-service does not allow adjtimex).
 int wsc_clock_synchronized(void);
+
+/// prctl(PR_SET_DUMPABLE, dumpable): 0 keeps the process out of core dumps and ptrace by other processes of the
+/// same user, and makes its /proc files root-owned. Returns 0 or -1 with errno.
+int wsc_set_dumpable(int dumpable);

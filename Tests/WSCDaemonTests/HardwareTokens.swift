@@ -1,0 +1,1 @@
+../WSCCryptoTests/HardwareTokens.swift
