@@ -62,7 +62,7 @@ import Testing
         defer { cli.cleanUp(); token.remove() }
         #expect(try run(["key", "export", "-k", token.uri(object: "p256"), "-o", "root.pub"]).status == 0)
         let create = try run([
-            "bundle", "create", "-o", "b.json", "--version", "1", "--bundle-key", "root.pub", "--publisher",
+            "bundle", "create", "-o", "b.json", "--bundle-version", "1", "--bundle-key", "root.pub", "--publisher",
             "hsm-ed=ed.pub", "--publisher", "hsm-p256=root.pub", "--valid-days", "30",
         ])
         #expect(create.status == 0, "\(create.stderr)")
@@ -145,7 +145,7 @@ import Testing
         // The TPM key signs a trust bundle (DSSE) that the seal check accepts with it pinned.
         let create = try run(
             [
-                "bundle", "create", "-o", "b.json", "--version", "1", "--bundle-key", "tpm.pub", "--publisher",
+                "bundle", "create", "-o", "b.json", "--bundle-version", "1", "--bundle-key", "tpm.pub", "--publisher",
                 "tpm=tpm.pub", "--valid-days", "30",
             ], env)
         #expect(create.status == 0, "\(create.stderr)")
