@@ -29,6 +29,11 @@ let package = Package(
         // the first fetch, so no process links it at start-up.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CWSCCurl", dependencies: ["CCurl"]),
+        // A TPM 2.0 NV counter through libtss2-esys and libtss2-tctildr, loaded with dlopen on first use (the TSS
+        // headers come from libtss2-dev); only processes configured with a TPM map them.
+        .target(name: "CWSCTPM"),
+        // The TPM anti-rollback counter (TrustStore's RollbackCounter) and its provisioning; wscd and wscctl only.
+        .target(name: "WSCTPM", dependencies: ["CWSCTPM", "TrustStore"]),
 
         // The only Swift module that imports OpenSSL.
         .target(name: "WSCCrypto", dependencies: ["COpenSSL"]),
@@ -56,7 +61,7 @@ let package = Package(
             name: "WSCDaemon",
             dependencies: [
                 "WSCProtocol", "WSCJSON", "WSCCrypto", "WasmSignatures", "TrustStore", "Sigstore", "WSCPlatform",
-                "WSCFiles", "WSCConfiguration", "CWSCSys", "TUF",
+                "WSCFiles", "WSCConfiguration", "CWSCSys", "TUF", "WSCTPM",
             ]),
         .executableTarget(name: "wscd", dependencies: ["WSCDaemon"]),
         // wscd's configuration file (/etc/wscd/wscd.toml): strict TOML, every error with file and line.
@@ -65,7 +70,7 @@ let package = Package(
             name: "wscctl",
             dependencies: [
                 "WSCCrypto", "WasmSignatures", "TrustStore", "WSCJSON", "WSCClient", "WSCProtocol", "Sigstore",
-                "KeylessWasm", "TUF", "WSCFiles",
+                "KeylessWasm", "TUF", "WSCFiles", "WSCTPM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,11 +80,12 @@ let package = Package(
         .testTarget(name: "WSCFilesTests", dependencies: ["WSCFiles"]),
         .testTarget(name: "WasmSignaturesTests", dependencies: ["WasmSignatures", "WSCCrypto"]),
         .testTarget(name: "WSCJSONTests", dependencies: ["WSCJSON"]),
-        .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures", "TrustStore"]),
+        .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures", "TrustStore", "WSCTPM"]),
         .testTarget(
             name: "WSCDaemonTests",
             dependencies: [
                 "WSCClient", "WSCProtocol", "WSCJSON", "TrustStore", "WSCCrypto", "WasmSignatures", "Sigstore",
+                "WSCTPM",
             ]),
         .testTarget(name: "WSCConfigurationTests", dependencies: ["WSCConfiguration"]),
         .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "WSCCrypto", "WSCJSON"]),

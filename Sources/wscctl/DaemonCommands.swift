@@ -82,6 +82,13 @@ struct StatusCommand: ParsableCommand {
         )
         // Without a hardware counter, a recent first boot on a node long in service means its state was deleted.
         print("first boot      \(text(result["firstBootAt"]))")
+        if case .object(let tpm) = result["rollbackCounter"] ?? .null {
+            print(
+                "tpm counter     \(text(tpm["name"])): state at \(text(tpm["stateValue"])), TPM at \(text(tpm["tpmValue"])): \(text(tpm["state"]))"
+            )
+        } else {
+            print("tpm counter     none (rollback_counter = \"none\")")
+        }
         print("signing key     \(text(result["signingKeyId"])); retired: \(text(result["retiredKeyIds"]))")
         print(
             "time            trusted \(text(result["trustedTime"])), floor \(text(result["timeFloor"])), clock \(result["clockReliable"] == .bool(true) ? "reliable" : "UNRELIABLE")"
