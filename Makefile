@@ -2,7 +2,8 @@
 SWIFT    ?= swift
 PREFIX   ?= /usr/local
 DESTDIR  ?=
-APT_PACKAGES := libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config python3 python3-venv systemd openssl
+APT_PACKAGES := libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config python3 python3-venv systemd openssl \
+                libtss2-dev libtss2-tctildr0 libtss2-tcti-device0 libtss2-tcti-swtpm0 libtss2-rc0 swtpm swtpm-tools tpm2-tools
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHELL    := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
@@ -12,13 +13,17 @@ SHELL    := /bin/bash
 all: build
 
 ## deps: install the C libraries' -dev packages, pkg-config, python3 and systemd's tools (systemd-analyze,
-## systemd-socket-activate, used by the tests) when they are missing.
+## systemd-socket-activate, used by the tests) when they are missing; and the TPM 2.0 stack: the TSS headers and
+## libraries (libtss2-dev: esys, tctildr, the device and swtpm TCTIs, loaded with dlopen by CWSCTPM), the software
+## TPM the tests start (swtpm, swtpm-tools) and tpm2-tools (used by the tests to define a wrong NV index).
 deps:
 	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl libsystemd libcurl \
 	    && command -v python3 >/dev/null 2>&1 && python3 -c 'import venv' 2>/dev/null \
 	    && command -v systemd-analyze >/dev/null 2>&1 && command -v systemd-socket-activate >/dev/null 2>&1 \
-	    && command -v openssl >/dev/null 2>&1; then \
-	    echo "deps: openssl $$(pkg-config --modversion openssl), libsystemd $$(pkg-config --modversion libsystemd), libcurl $$(pkg-config --modversion libcurl)"; \
+	    && command -v openssl >/dev/null 2>&1 \
+	    && pkg-config --exists tss2-esys tss2-tctildr && [ -e "$$(pkg-config --variable=libdir tss2-esys)/libtss2-tcti-swtpm.so.0" ] \
+	    && command -v swtpm >/dev/null 2>&1 && command -v swtpm_setup >/dev/null 2>&1 && command -v tpm2_nvdefine >/dev/null 2>&1; then \
+	    echo "deps: openssl $$(pkg-config --modversion openssl), libsystemd $$(pkg-config --modversion libsystemd), libcurl $$(pkg-config --modversion libcurl), tss2 $$(pkg-config --modversion tss2-esys), $$(swtpm --version | head -1)"; \
 	else \
 	    echo "deps: installing $(APT_PACKAGES)"; \
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \

@@ -1,5 +1,11 @@
 #include "wsc_tpm.h"
+#include <dirent.h>
 #include <dlfcn.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +21,7 @@ typedef struct {
     TSS2_RC (*initialize)(ESYS_CONTEXT **, TSS2_TCTI_CONTEXT *, TSS2_ABI_VERSION *);
     void (*finalize)(ESYS_CONTEXT **);
     TSS2_RC (*set_timeout)(ESYS_CONTEXT *, int32_t);
+    TSS2_RC (*get_poll_handles)(ESYS_CONTEXT *, TSS2_TCTI_POLL_HANDLE **, size_t *);
     void (*free_)(void *);
     TSS2_RC (*tr_close)(ESYS_CONTEXT *, ESYS_TR *);
     TSS2_RC (*from_public_async)(ESYS_CONTEXT *, TPM2_HANDLE, ESYS_TR, ESYS_TR, ESYS_TR);
@@ -42,6 +49,8 @@ struct wsc_tpm {
     TSS2_TCTI_CONTEXT *tcti;
     ESYS_CONTEXT *esys;
     int32_t timeout_ms;
+    // For the swtpm and mssim TCTIs: the TCP port of the simulator's command socket (0 otherwise).
+    int simulator_port;
 };
 
 #define LOOKUP(handle, field, name)                                                                                \
@@ -71,6 +80,7 @@ static void load(void) {
     LOOKUP(esys, finalize, "Esys_Finalize");
     LOOKUP(esys, set_timeout, "Esys_SetTimeout");
     LOOKUP(esys, free_, "Esys_Free");
+    LOOKUP(esys, get_poll_handles, "Esys_GetPollHandles");
     LOOKUP(esys, tr_close, "Esys_TR_Close");
     LOOKUP(esys, from_public_async, "Esys_TR_FromTPMPublic_Async");
     LOOKUP(esys, from_public_finish, "Esys_TR_FromTPMPublic_Finish");
@@ -122,6 +132,10 @@ wsc_tpm *wsc_tpm_open(const char *tcti, int32_t timeout_ms, wsc_tpm_error *error
         return NULL;
     }
     tpm->timeout_ms = timeout_ms;
+    if (strncmp(tcti, "swtpm", 5) == 0 || strncmp(tcti, "mssim", 5) == 0) {
+        const char *port = strstr(tcti, "port=");
+        tpm->simulator_port = port != NULL ? atoi(port + 5) : 2321;
+    }
     TSS2_RC rc = api.tctildr_initialize(tcti, &tpm->tcti);
     if (rc != TSS2_RC_SUCCESS) {
         fail(error, rc, "cannot reach the TPM through the TCTI \"%s\" (absent, or busy)", tcti);
@@ -151,6 +165,58 @@ static long long now_ms(void) {
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
+// Waits until the TPM's answer can be read, at most until `deadline`: 1 when readable (or when the TCTI offers no
+// poll handle: then ESYS's own timeout applies), 0 at the deadline. The swtpm and mssim TCTIs ignore ESYS's
+// timeout and block in read(2), so polling their socket first is what bounds the wait.
+// The swtpm and mssim TCTIs offer no poll handle and connect anew for each command: find the socket of this
+// process connected to the simulator's port.
+static int simulator_socket(int port) {
+    DIR *dir = opendir("/proc/self/fd");
+    if (dir == NULL) return -1;
+    int found = -1;
+    struct dirent *entry;
+    while (found < 0 && (entry = readdir(dir)) != NULL) {
+        int fd = atoi(entry->d_name);
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9' || fd == dirfd(dir)) continue;
+        struct sockaddr_storage peer;
+        socklen_t length = sizeof peer;
+        if (getpeername(fd, (struct sockaddr *)&peer, &length) != 0) continue;
+        int peer_port = peer.ss_family == AF_INET    ? ntohs(((struct sockaddr_in *)&peer)->sin_port)
+                        : peer.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&peer)->sin6_port)
+                                                     : -1;
+        if (peer_port == port) found = fd;
+    }
+    closedir(dir);
+    return found;
+}
+
+static int wait_readable(wsc_tpm *tpm, long long deadline) {
+    TSS2_TCTI_POLL_HANDLE *handles = NULL;
+    size_t count = 0;
+    if (api.get_poll_handles(tpm->esys, &handles, &count) != TSS2_RC_SUCCESS || count == 0) {
+        api.free_(handles);
+        int fd = tpm->simulator_port > 0 ? simulator_socket(tpm->simulator_port) : -1;
+        if (fd < 0) return 1;
+        struct pollfd one = {.fd = fd, .events = POLLIN};
+        int ready;
+        for (;;) {
+            long long left = deadline - now_ms();
+            ready = poll(&one, 1, (int)(left > 0 ? left : 0));
+            if (ready >= 0 || errno != EINTR) break;
+        }
+        return ready != 0;
+    }
+    for (size_t i = 0; i < count; i++) handles[i].events = POLLIN;
+    int ready;
+    for (;;) {
+        long long left = deadline - now_ms();
+        ready = poll(handles, count, (int)(left > 0 ? left : 0));
+        if (ready >= 0 || errno != EINTR) break;
+    }
+    api.free_(handles);
+    return ready != 0;
+}
+
 // Runs `finish` (a _Finish call bound by the caller through a small closure-like switch) until it answers or the
 // deadline passes. ESYS's synchronous calls wait forever; the asynchronous pair with a timeout does not.
 #define FINISH(tpm, error, what, call)                                                                             \
@@ -160,7 +226,7 @@ static long long now_ms(void) {
         for (;;) {                                                                                                 \
             long long left = deadline - now_ms();                                                                  \
             api.set_timeout((tpm)->esys, (int32_t)(left > 0 ? left : 0));                                          \
-            finish_rc = (call);                                                                                    \
+            finish_rc = wait_readable(tpm, deadline) ? (call) : TSS2_ESYS_RC_TRY_AGAIN;                            \
             if ((finish_rc & TSS2_RC_LAYER_MASK) != 0 &&                                                                 \
                 (finish_rc & 0xFFFF) == TSS2_BASE_RC_TRY_AGAIN) {                                                 \
                 if (now_ms() < deadline) continue;                                                                 \

@@ -17,7 +17,7 @@ public struct TPMCounter: RollbackCounter {
     public static let defaultIndex: UInt32 = 0x0150_0016
 
     /// A counter at `index` reached through `tcti`.
-    public init(tcti: String, index: UInt32, timeoutMilliseconds: Int32 = 900) {
+    public init(tcti: String, index: UInt32, timeoutMilliseconds: Int32 = 700) {
         self.tcti = tcti
         self.index = index
         self.timeoutMilliseconds = timeoutMilliseconds
