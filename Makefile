@@ -66,6 +66,7 @@ bench: deps pydeps
 	@sh Benchmarks/daemon.sh
 	@sh Benchmarks/keyless.sh
 	@sh Benchmarks/tuf.sh
+	@sh Benchmarks/tpm.sh
 	@sh Benchmarks/summary.sh
 
 install: build

@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Sigstore", targets: ["Sigstore"]),
         .library(name: "KeylessWasm", targets: ["KeylessWasm"]),
         .library(name: "TUF", targets: ["TUF"]),
+        .library(name: "WSCTPM", targets: ["WSCTPM"]),
         .executable(name: "wscctl", targets: ["wscctl"]),
         .executable(name: "wscd", targets: ["wscd"]),
     ],
