@@ -25,7 +25,7 @@ final class DaemonHarness: @unchecked Sendable {
 
     init(
         signUIDs: [UInt32] = [0], rotateUIDs: [UInt32] = [0], extraServer: String = "", extraConfig: String = "",
-        start: Bool = true
+        extraState: String = "", start: Bool = true
     ) throws {
         directory = "/tmp/wscd-test-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         try FileManager.default.createDirectory(
@@ -46,6 +46,7 @@ final class DaemonHarness: @unchecked Sendable {
 
             [state]
             directory = "\(directory)/state"
+            \(extraState)
 
             [trust]
             pinned_keys = ["\(directory)/root.pub"]

@@ -33,14 +33,19 @@ final class SoftwareTPM {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        // Ready once it accepts a connection on the control port (the data port serves one client at a time).
-        for _ in 0..<200 where !Self.accepts(port + 1) {
+        // Ready once it accepts a connection on the control port (each probe is one connection: swtpm serves one
+        // control client at a time, so probe rarely).
+        var ready = false
+        var attempts = 0
+        while !ready && attempts < 200 {
             guard process.isRunning else {
                 throw TPMTestError("swtpm exited at start (status \(process.terminationStatus))")
             }
-            usleep(10_000)
+            ready = Self.accepts(port + 1)
+            if !ready { usleep(10_000) }
+            attempts += 1
         }
-        guard Self.accepts(port + 1) else { throw TPMTestError("swtpm does not listen on \(port + 1)") }
+        guard ready else { throw TPMTestError("swtpm does not listen on \(port + 1)") }
     }
 
     func counter(index: UInt32 = TPMCounter.defaultIndex) -> TPMCounter { TPMCounter(tcti: tcti, index: index) }
