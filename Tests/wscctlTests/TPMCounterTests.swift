@@ -1,8 +1,9 @@
 import Foundation
 import Testing
-import TrustStore
 import WSCCrypto
 import WSCTPM
+
+@testable import TrustStore
 
 /// The TPM anti-rollback counter against a real swtpm: deletion and restore of the state directory, a crash
 /// loop with the TPM in the loop, and each bad TPM input.
@@ -212,6 +213,42 @@ import WSCTPM
 
         // None of these moved the counter or changed the state.
         #expect(try tpm.counter().read() == ahead)
+    }
+
+    /// Stops a commit after each of its steps in turn (the writer dies there: nothing after it runs) and loads
+    /// the directory as the next start would: old state before the increment, new state from the increment on
+    /// (the intent finishes the commit), never a refusal, and the TPM equal to the loaded state.
+    @Test func aCommitStoppedAfterEachStepLoadsOldOrNewNeverStale() throws {
+        defer { cleanUp() }
+        #expect(try tpmInit().status == 0)
+        #expect(try install(1).status == 0)
+        let expected: [(step: String, finished: Bool)] = [
+            ("pending written", false), ("intent written", false), ("counter incremented", true),
+            ("state written", true), ("bundle renamed", true),
+        ]
+        var version: UInt64 = 1
+        struct Killed: Error {}
+        for (step, finished) in expected {
+            let store = try load()
+            let before = try #require(try tpm.counter().read())
+            store.directory.afterStep = { if $0 == step { throw Killed() } }
+            #expect(throws: Killed.self, "\(step)") { try store.install(try envelope(version + 1)) }
+            if step == "counter incremented" {
+                // The window a restored copy would look like: the TPM is one above state.json, the intent records it.
+                #expect(try tpm.counter().read() == before + 1)
+                #expect(FileManager.default.fileExists(atPath: state + "/state.next.json"))
+            }
+            let after = try load()
+            let now = try #require(try tpm.counter().read())
+            #expect(after.state?.counter == (finished ? version + 1 : version), "stopped after \(step)")
+            #expect(after.active?.version == after.state?.counter)
+            #expect(after.state?.tpmCounter == now, "stopped after \(step)")
+            #expect(now == (finished ? before + 1 : before), "stopped after \(step)")
+            #expect(!FileManager.default.fileExists(atPath: state + "/state.next.json"))
+            #expect(!FileManager.default.fileExists(atPath: state + "/pending.dsse.json"))
+            version = after.state?.counter ?? version
+        }
+        #expect(version == 4)
     }
 
     @Test func crashLoopWithTheTPMInTheLoopNeverLosesOrRefusesGoodState() throws {
