@@ -7,6 +7,29 @@ import WSCTPM
 /// wscd with `rollback_counter = "tpm2"` against a real swtpm: first boot on a fresh counter, rotations move it,
 /// `status` reports it, and a deleted state directory stops the next start.
 @Suite(.serialized) struct TPMDaemonTests {
+    /// The process's memory map (read in a loop: /proc files report size 0).
+    static func maps(_ d: DaemonHarness) throws -> String {
+        let fd = open("/proc/\(d.process.processIdentifier)/maps", O_RDONLY)
+        guard fd >= 0 else { throw HarnessError("cannot open the maps of wscd") }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            guard n > 0 else { break }
+            bytes += chunk[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test func withoutATPMCounterNoTSSLibraryIsMapped() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        let maps = try Self.maps(d)
+        #expect(maps.contains("libcrypto"))
+        #expect(!maps.contains("libtss2"))
+    }
+
     @Test func statusReportsTheCounterAndADeletedStateStopsTheStart() throws {
         let tpm = try SoftwareTPM()
         defer { tpm.stop() }
@@ -19,6 +42,8 @@ import WSCTPM
         let d = try DaemonHarness(extraState: state)
         defer { d.cleanUp() }
         let first = try #require(try tpm.counter().read())
+        // The TSS libraries are loaded on first use, by the process that uses a TPM.
+        #expect(try Self.maps(d).contains("libtss2-esys.so"))
         let c = try d.client()
         let counter = try #require(try c.call(.status).result["rollbackCounter"]).asObject("rollbackCounter")
         #expect(counter["state"] == .string("current"))
