@@ -33,6 +33,10 @@ awk -v b="$BEGIN" -v e="$END" '$0 == b { skip = 1 } !skip { print } $0 == e { sk
     echo "### TUF refresh ([benchmarks-tuf.md](benchmarks-tuf.md))"
     echo
     awk '/^\| refresh \|/ { on = 1 } on && /^\|/ { print } on && !/^\|/ { exit }' "$DOCS/benchmarks-tuf.md"
+    echo
+    echo "### Rotate with the TPM counter ([benchmarks-tpm.md](benchmarks-tpm.md))"
+    echo
+    awk '/^\| rotate \|/ { on = 1 } on && /^\|/ { print } on && !/^\|/ { exit }' "$DOCS/benchmarks-tpm.md"
     echo "$END"
 } > "$OUT"
 echo "summary.sh: wrote the summary into $OUT" >&2
