@@ -1,8 +1,10 @@
 # wsc: make run (demo), make test (what CI runs), make bench (figures to docs/benchmarks.md).
 SWIFT    ?= swift
-PREFIX   ?= /usr/local
+# /usr by default: the systemd unit runs $(PREFIX)/bin/wscd, and install writes that path into the unit it installs,
+# so the unit and the binary agree for any PREFIX (e.g. make install PREFIX=/usr/local).
+PREFIX   ?= /usr
 DESTDIR  ?=
-APT_PACKAGES := libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config python3 python3-venv systemd openssl \
+APT_PACKAGES := libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config python3 python3-venv systemd openssl faketime \
                 libtss2-dev libtss2-tctildr0 libtss2-tcti-device0 libtss2-tcti-swtpm0 libtss2-rc0 swtpm swtpm-tools tpm2-tools
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHELL    := /bin/bash
@@ -12,15 +14,16 @@ SHELL    := /bin/bash
 
 all: build
 
-## deps: install the C libraries' -dev packages, pkg-config, python3 and systemd's tools (systemd-analyze,
-## systemd-socket-activate, used by the tests) when they are missing; and the TPM 2.0 stack: the TSS headers and
-## libraries (libtss2-dev: esys, tctildr, the device and swtpm TCTIs, loaded with dlopen by CWSCTPM), the software
-## TPM the tests start (swtpm, swtpm-tools) and tpm2-tools (used by the tests to define a wrong NV index).
+## deps: install the C libraries' -dev packages, pkg-config, python3, systemd's tools (systemd-analyze,
+## systemd-socket-activate) and faketime (the tests run wscd and wscctl at 1970 with it) when they are missing; and
+## the TPM 2.0 stack: the TSS headers and libraries (libtss2-dev: esys, tctildr, the device and swtpm TCTIs, loaded
+## with dlopen by CWSCTPM), the software TPM the tests start (swtpm, swtpm-tools) and tpm2-tools (used by the tests
+## to define a wrong NV index).
 deps:
 	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl libsystemd libcurl \
 	    && command -v python3 >/dev/null 2>&1 && python3 -c 'import venv' 2>/dev/null \
 	    && command -v systemd-analyze >/dev/null 2>&1 && command -v systemd-socket-activate >/dev/null 2>&1 \
-	    && command -v openssl >/dev/null 2>&1 \
+	    && command -v openssl >/dev/null 2>&1 && command -v faketime >/dev/null 2>&1 \
 	    && pkg-config --exists tss2-esys tss2-tctildr && [ -e "$$(pkg-config --variable=libdir tss2-esys)/libtss2-tcti-swtpm.so.0" ] \
 	    && command -v swtpm >/dev/null 2>&1 && command -v swtpm_setup >/dev/null 2>&1 && command -v tpm2_nvdefine >/dev/null 2>&1; then \
 	    echo "deps: openssl $$(pkg-config --modversion openssl), libsystemd $$(pkg-config --modversion libsystemd), libcurl $$(pkg-config --modversion libcurl), tss2 $$(pkg-config --modversion tss2-esys), $$(swtpm --version | head -1)"; \
@@ -69,12 +72,17 @@ bench: deps pydeps
 	@sh Benchmarks/tpm.sh
 	@sh Benchmarks/summary.sh
 
+## install: binaries in $(PREFIX)/bin, units, sysusers and tmpfiles in $(PREFIX)/lib (systemd reads /usr/lib and
+## /usr/local/lib), the example configuration in /etc/wscd. The unit's ExecStart names $(PREFIX)/bin/wscd.
 install: build
 	install -D -m 0755 .build/release/wscctl $(DESTDIR)$(PREFIX)/bin/wscctl
 	install -D -m 0755 .build/release/wscd $(DESTDIR)$(PREFIX)/bin/wscd
-	install -D -m 0644 systemd/wscd.service $(DESTDIR)$(PREFIX)/lib/systemd/system/wscd.service
+	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/bin/wscd|$(PREFIX)/bin/wscd|g' systemd/wscd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/wscd.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/wscd.service
 	install -D -m 0644 systemd/wscd.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/wscd.socket
 	install -D -m 0644 systemd/wscd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/wscd.conf
+	install -D -m 0644 systemd/wscd.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/wscd.conf
 	install -D -m 0644 config/wscd.toml $(DESTDIR)/etc/wscd/wscd.toml.example
 
 clean:

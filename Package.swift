@@ -51,7 +51,9 @@ let package = Package(
         .target(name: "KeylessWasm", dependencies: ["Sigstore", "WasmSignatures", "WSCCrypto"]),
         .target(
             name: "TrustStore",
-            dependencies: ["WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore", "KeylessWasm", "WSCFiles"]),
+            dependencies: [
+                "WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore", "KeylessWasm", "WSCFiles", "CWSCSys",
+            ]),
         // TUF 1.0 client (spec section 5): metadata model, trusted set, updater, libcurl and directory fetchers.
         .target(name: "TUF", dependencies: ["WSCCrypto", "WSCJSON", "WSCFiles", "CCurl", "CWSCCurl"]),
         // GNU-only socket calls (accept4, SO_PEERCRED, SCM_RIGHTS) that Swift's Glibc module hides.
@@ -86,6 +88,7 @@ let package = Package(
             name: "WSCDaemonTests",
             dependencies: [
                 "WSCClient", "WSCProtocol", "WSCJSON", "TrustStore", "WSCCrypto", "WasmSignatures", "Sigstore",
+                "CWSCSys",
                 "WSCTPM",
             ]),
         .testTarget(name: "WSCConfigurationTests", dependencies: ["WSCConfiguration"]),

@@ -5,8 +5,24 @@ set -eu
 BIN=$(cd "$(dirname "$1")" && pwd)
 WSCCTL=$BIN/wscctl
 WSCD=$BIN/wscd
+# The directory holds secret keys (root.key, acme.key, wscd's signing key): mode 0700, removed on every exit.
+umask 077
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/wsc-demo.XXXXXX")
 chmod 700 "$DIR"
+WSCD_PID=
+cleanup() {
+    # wscd first (SIGTERM: it drains), then the directory with every key in it.
+    if [ -n "$WSCD_PID" ]; then
+        kill -TERM "$WSCD_PID" 2>/dev/null || true
+        wait "$WSCD_PID" 2>/dev/null || true
+    fi
+    cd /
+    rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'exit 129' HUP
 cd "$DIR"
 
 python3 - <<'PY'
@@ -24,11 +40,11 @@ PY
 
 "$WSCCTL" keygen --format pem -k root.key -K root.pub >/dev/null
 "$WSCCTL" keygen -k acme.key -K acme.pub >/dev/null
-"$WSCCTL" bundle create -o bundle.json --version 1 --valid-days 30 --publisher acme=acme.pub --bundle-key root.pub >/dev/null
+"$WSCCTL" bundle create -o bundle.json --bundle-version 1 --valid-days 30 --publisher acme=acme.pub --bundle-key root.pub >/dev/null
 "$WSCCTL" bundle sign -i bundle.json -o bundle.json -k root.key >/dev/null
 "$WSCCTL" sign -i module.wasm -o signed.wasm -k acme.key
 python3 -c "b=bytearray(open('signed.wasm','rb').read()); b[-3]^=1; open('tampered.wasm','wb').write(b)"
-"$WSCCTL" bundle create -o bundle-v2.json --version 2 --valid-days 60 --publisher acme=acme.pub --bundle-key root.pub >/dev/null
+"$WSCCTL" bundle create -o bundle-v2.json --bundle-version 2 --valid-days 60 --publisher acme=acme.pub --bundle-key root.pub >/dev/null
 "$WSCCTL" bundle sign -i bundle-v2.json -o bundle-v2.json -k root.key >/dev/null
 
 cat > wscd.toml <<TOML
@@ -58,7 +74,8 @@ TOML
 cat <<EOF
 
 wsc demo node in $DIR
-wscd runs in the foreground on $DIR/wscd.sock (Ctrl-C drains and stops it). In another terminal, try:
+wscd runs in the foreground on $DIR/wscd.sock (Ctrl-C drains and stops it, and removes $DIR with its keys).
+In another terminal, try:
 
   export WSCD_SOCKET=$DIR/wscd.sock
   $WSCCTL status
@@ -72,4 +89,7 @@ wscd runs in the foreground on $DIR/wscd.sock (Ctrl-C drains and stops it). In a
   $WSCCTL status --json
 
 EOF
-exec "$WSCD" --config "$DIR/wscd.toml"
+# Not exec: the shell stays to stop wscd and remove the directory on Ctrl-C, SIGTERM, SIGHUP or wscd's exit.
+"$WSCD" --config "$DIR/wscd.toml" &
+WSCD_PID=$!
+wait "$WSCD_PID"

@@ -77,6 +77,15 @@ public final class TUFClient {
     var localRolesTried = Set<String>()
     var refreshed = false
 
+    /// Checks that `trustedRoot` is well-formed root metadata signed by a threshold of its own root keys (its
+    /// expiry does not matter), and returns its version.
+    @discardableResult
+    public static func checkTrustedRoot(_ trustedRoot: [UInt8]) throws -> Int64 {
+        let root = try RootMetadata(bytes: trustedRoot, name: "the trusted root")
+        try root.envelope.verify(root.role("root"), name: "the trusted root (by its own root keys)")
+        return root.version
+    }
+
     /// Writes `trustedRoot` (the out-of-band root) as `root.json` in `metadataDirectory`, creating the
     /// directory. The root must be well formed and signed by a threshold of its own root keys; its expiry does
     /// not matter here.

@@ -35,11 +35,7 @@ public enum BundleVerifier {
         if let problem = requestProblem(request, rule: rule, bundle: bundle) {
             return refuse(.requestInvalid, "request", problem)
         }
-        if !time.clockReliable {
-            warnings.append(
-                "the system clock (\(RFC3339.format(time.systemClock))) is below the trusted time floor; using \(RFC3339.format(time.floor))"
-            )
-        }
+        if let clock = time.evidenceWarning { warnings.append(clock) }
         let validity = bundle.validity(at: time.now)
         guard validity.isUsable else {
             return refuse(
@@ -105,6 +101,15 @@ public enum BundleVerifier {
         for finding in findings { warnings += finding.warnings }
 
         let outcome = PolicyEvaluator.evaluate(findings, rule: rule, request: request)
+        if outcome.valid {
+            // Accepted on other evidence: what failed is still worth knowing (a stale or broken signature).
+            for finding in findings {
+                for problem in finding.problems {
+                    warnings.append(
+                        "\(finding.form.rawValue) evidence not counted [\(problem.code.rawValue)]: \(problem.reason)")
+                }
+            }
+        }
         let keyless = findings.first { finding in
             finding.keyless != nil && outcome.counted.contains { $0.form == finding.form }
         }?.keyless
@@ -115,6 +120,12 @@ public enum BundleVerifier {
         verdict.failedCheck = outcome.check
         verdict.rule = rule.name
         verdict.authorities = outcome.counted
+        // Verified log integration and RFC 3161 times of counted evidence: signed evidence of the time for the
+        // caller to keep.
+        verdict.evidenceTime = outcome.counted.compactMap {
+            [$0.integratedTime, $0.verifiedTime].compactMap { $0 }.max()
+        }
+        .max()
         verdict.evidence = findings.map { finding in
             EvidenceReport(
                 form: finding.form, proved: finding.signatures.compactMap { $0.first?.name },

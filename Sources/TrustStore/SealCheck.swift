@@ -14,13 +14,20 @@ public enum SealCheck {
         public var activeDigest: [UInt8]?
         /// The trusted time.
         public var time: TrustedTime
+        /// Whether the new bundle must pin a TUF repository: set when the active bundle pins one and the
+        /// operator did not explicitly allow dropping it (dropping it silently would end automatic refresh).
+        public var requireTUFPin: Bool
 
         /// Creates a context.
-        public init(authorizing: KeyThreshold?, counter: UInt64, activeDigest: [UInt8]?, time: TrustedTime) {
+        public init(
+            authorizing: KeyThreshold?, counter: UInt64, activeDigest: [UInt8]?, time: TrustedTime,
+            requireTUFPin: Bool = false
+        ) {
             self.authorizing = authorizing
             self.counter = counter
             self.activeDigest = activeDigest
             self.time = time
+            self.requireTUFPin = requireTUFPin
         }
     }
 
@@ -32,10 +39,15 @@ public enum SealCheck {
     /// Rules: a DSSE envelope of the trust bundle payload type; a bundle that parses strictly (every key and
     /// certificate too); signatures over the exact payload by at least `threshold` distinct authorizing keys and
     /// by at least the new bundle's own threshold of its own keys; a version above the counter (equal only for
-    /// the byte-identical active bundle); inside its validity window (or grace period) at the trusted time.
+    /// the byte-identical active bundle); inside its validity window (or grace period) at the trusted time
+    /// raised to the bundle's `issuedAt`.
+    ///
+    /// A bundle whose signatures verified is signed evidence that the time is at least its `issuedAt`, so a node
+    /// whose clock reads 1970 still accepts a bundle made now with the default validity (notBefore = issuedAt).
+    /// The issue time counts only after the signatures verified: an unsigned `issuedAt` is no evidence.
     public static func check(_ envelope: [UInt8], context: Context) throws -> SealedTrustBundle {
         let sealed = try seal(envelope, context: context)
-        try requireUsable(sealed, at: context.time)
+        try requireUsable(sealed, at: context.time.raised(to: sealed.bundle.issuedAt))
         return sealed
     }
 
@@ -87,6 +99,12 @@ public enum SealCheck {
             )
         }
         for key in own where !signers.contains(key) { signers.append(key) }
+        if context.requireTUFPin, bundle.tuf == nil, bundle.version != context.counter {
+            throw TrustStoreError(
+                .tufPinDropped,
+                "the active trust bundle pins a TUF repository and version \(bundle.version) pins none: installing it would end automatic trust refresh; add the pin (wscctl bundle create --tuf-url, --tuf-root, --tuf-target) or, to stop refreshing on purpose, pass --drop-tuf (wscctl rotate, bundle install; the protocol's \"dropTuf\": true)"
+            )
+        }
 
         return SealedTrustBundle(digest: digest, bundle: bundle, signerKeyIDs: signers.map(\.keyID))
     }

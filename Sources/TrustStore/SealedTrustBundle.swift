@@ -17,12 +17,23 @@ public final class SealedTrustBundle: Sendable {
     /// (no logs, no time-stamping authorities) when it has none, so such bundles verify fully offline.
     let sigstoreVerifier: SigstoreVerifier
 
-    init(digest: [UInt8], bundle: TrustBundle, signerKeyIDs: [String]) {
+    /// The Sigstore trust root fetched through TUF, when the bundle's `tuf.sigstoreRootTarget` opts in and a
+    /// refresh verified one; it replaces the embedded `sigstore` root and nothing else.
+    public let fetchedSigstoreRoot: FetchedSigstoreRoot?
+
+    init(digest: [UInt8], bundle: TrustBundle, signerKeyIDs: [String], fetched: FetchedSigstoreRoot? = nil) {
         self.digest = digest
         self.bundle = bundle
         self.signerKeyIDs = signerKeyIDs
-        self.keylessVerifier = bundle.sigstoreRoot.map { KeylessVerifier(trustedRoot: $0) }
-        self.sigstoreVerifier = SigstoreVerifier(trustedRoot: bundle.sigstoreRoot ?? .empty)
+        self.fetchedSigstoreRoot = fetched
+        let root = fetched?.root ?? bundle.sigstoreRoot
+        self.keylessVerifier = root.map { KeylessVerifier(trustedRoot: $0) }
+        self.sigstoreVerifier = SigstoreVerifier(trustedRoot: root ?? .empty)
+    }
+
+    /// The same sealed bundle with `fetched` as its Sigstore trust root.
+    func with(_ fetched: FetchedSigstoreRoot?) -> SealedTrustBundle {
+        SealedTrustBundle(digest: digest, bundle: bundle, signerKeyIDs: signerKeyIDs, fetched: fetched)
     }
 
     /// The bundle's version.
@@ -30,6 +41,19 @@ public final class SealedTrustBundle: Sendable {
 
     /// ``digest`` as lowercase hex.
     public var digestHex: String { Hex.encode(digest) }
+}
+
+/// A Sigstore `trusted_root.json` that came through the TUF repository a sealed bundle pins, as the target its
+/// `tuf.sigstoreRootTarget` names.
+public struct FetchedSigstoreRoot: Sendable {
+    /// The target name.
+    public let target: String
+    /// Hex SHA-256 of the target's bytes.
+    public let sha256: String
+    /// ``TrustBundle/TUFSettings/pinDigest`` of the pin it was fetched under.
+    public let pinDigest: String
+    /// The parsed root.
+    let root: TrustedRoot
 }
 
 /// Where a time falls in a bundle's validity window.

@@ -14,7 +14,7 @@ import WSCFiles
 public final class StateDirectory: @unchecked Sendable {
     /// The directory.
     public let path: String
-    private let sealKey: SecretBytes?
+    let sealKey: SecretBytes?
     /// The hardware anti-rollback counter every commit moves, if configured.
     public let counter: (any RollbackCounter)?
     /// The writer lock, once ``lock(owner:)`` took it.

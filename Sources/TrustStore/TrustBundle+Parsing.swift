@@ -53,21 +53,7 @@ extension TrustBundle {
         identities = try Self.identities(root.optional("identities"))
         revocations = try Self.revocations(root.optional("revocations"))
         if let given = root.optional("sigstore") {
-            // trusted_root.json follows the protobuf JSON mapping (null = absent, proto field names).
-            let sigstore: JSONValue
-            do {
-                sigstore = try TrustedRoot.protoNormalized(given)
-            } catch let error as SigstoreError {
-                throw TrustStoreError(.malformedBundle, "bundle.sigstore: \(error.reason)")
-            }
-            try SigstoreTrustedRootCheck.validate(sigstore, "bundle.sigstore")
-            do {
-                sigstoreRoot = try TrustedRoot(json: JSONWriter.encode(sigstore))
-            } catch let error as SigstoreError {
-                throw TrustStoreError(
-                    .invalidKeyMaterial, "bundle.sigstore is not a usable Sigstore trusted root: \(error.reason)")
-            }
-            sigstoreTrustedRoot = sigstore
+            (sigstoreTrustedRoot, sigstoreRoot) = try Self.sigstoreRoot(given, "bundle.sigstore")
         } else {
             sigstoreTrustedRoot = nil
             sigstoreRoot = nil
@@ -102,7 +88,8 @@ extension TrustBundle {
 
         if let tufValue = root.optional("tuf") {
             let tufObject = try tufValue.asObject("bundle.tuf")
-            try tufObject.rejectUnknownKeys(allowed: ["repositoryUrl", "root", "targets"], "bundle.tuf")
+            try tufObject.rejectUnknownKeys(
+                allowed: ["repositoryUrl", "root", "targets", "sigstoreRootTarget"], "bundle.tuf")
             let url = try tufObject.require("repositoryUrl", "bundle.tuf").asString("bundle.tuf.repositoryUrl")
             guard url.hasPrefix("https://") || url.hasPrefix("http://") || url.hasPrefix("file://") else {
                 throw TrustStoreError(
@@ -115,11 +102,36 @@ extension TrustBundle {
                 throw TrustStoreError(
                     .limitExceeded, "bundle.tuf.targets lists more than \(BundleLimits.targets) names")
             }
+            let names = try targets.enumerated().map { try $1.asString("bundle.tuf.targets[\($0)]") }
+            let sigstoreTarget = try tufObject.optional("sigstoreRootTarget")?.asString(
+                "bundle.tuf.sigstoreRootTarget")
+            if let sigstoreTarget, !names.contains(sigstoreTarget) {
+                throw TrustStoreError(
+                    .malformedBundle,
+                    "bundle.tuf.sigstoreRootTarget \"\(sigstoreTarget)\" must be one of bundle.tuf.targets")
+            }
             tuf = TUFSettings(
-                repositoryURL: url, root: rootMetadata,
-                targets: try targets.enumerated().map { try $1.asString("bundle.tuf.targets[\($0)]") })
+                repositoryURL: url, root: rootMetadata, targets: names, sigstoreRootTarget: sigstoreTarget)
         } else {
             tuf = nil
+        }
+    }
+
+    /// Checks and parses a Sigstore `trusted_root.json` (protobuf JSON: null = absent, proto field names), as
+    /// embedded in a bundle or fetched as the TUF target the bundle names.
+    static func sigstoreRoot(_ given: JSONValue, _ path: String) throws -> (JSONValue, TrustedRoot) {
+        let sigstore: JSONValue
+        do {
+            sigstore = try TrustedRoot.protoNormalized(given)
+        } catch let error as SigstoreError {
+            throw TrustStoreError(.malformedBundle, "\(path): \(error.reason)")
+        }
+        try SigstoreTrustedRootCheck.validate(sigstore, path)
+        do {
+            return (sigstore, try TrustedRoot(json: JSONWriter.encode(sigstore)))
+        } catch let error as SigstoreError {
+            throw TrustStoreError(
+                .invalidKeyMaterial, "\(path) is not a usable Sigstore trusted root: \(error.reason)")
         }
     }
 
@@ -295,7 +307,7 @@ extension TrustBundle {
         guard list.count <= BundleLimits.identities else {
             throw TrustStoreError(.limitExceeded, "bundle.identities lists more than \(BundleLimits.identities)")
         }
-        var seen = Set<Identity>()
+        var seen = Set<[String]>()
         return try list.enumerated().map { index, item in
             let path = "bundle.identities[\(index)]"
             let object = try item.asObject(path)
@@ -321,7 +333,7 @@ extension TrustBundle {
                     .malformedBundle, "\(path) needs a \"name\": its subject is too long to serve as one")
             }
             let identity = Identity(name: givenName, issuer: issuer, subject: subject, subjectPattern: pattern)
-            guard seen.insert(identity).inserted else {
+            guard seen.insert([issuer, subject ?? "", pattern ?? ""]).inserted else {
                 throw TrustStoreError(.malformedBundle, "\(path) repeats another identity")
             }
             return identity

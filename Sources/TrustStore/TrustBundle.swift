@@ -88,12 +88,26 @@ public struct TrustBundle: Sendable {
         public let root: JSONValue
         /// The target names to fetch.
         public let targets: [String]
+        /// The target (one of ``targets``) that is a Sigstore `trusted_root.json`: when set, the bundle opts in to
+        /// taking its Sigstore trust root (Fulcio CAs, Rekor, CT logs, time-stamping authorities) from the
+        /// repository. Identities, publishers, private CAs and rules still come only from the sealed bundle.
+        public let sigstoreRootTarget: String?
 
         /// Creates TUF settings.
-        public init(repositoryURL: String, root: JSONValue, targets: [String]) {
+        public init(repositoryURL: String, root: JSONValue, targets: [String], sigstoreRootTarget: String? = nil) {
             self.repositoryURL = repositoryURL
             self.root = root
             self.targets = targets
+            self.sigstoreRootTarget = sigstoreRootTarget
+        }
+
+        /// Identifies the pin (repository, root and Sigstore root target): a Sigstore root fetched under one pin
+        /// is kept across a rotation only to a bundle with the same pin.
+        public var pinDigest: String {
+            let text =
+                repositoryURL + "\u{0}" + String(decoding: JSONWriter.encode(root), as: UTF8.self) + "\u{0}"
+                + (sigstoreRootTarget ?? "")
+            return Hex.encode(Digest.sha256(Array(text.utf8)))
         }
     }
 
@@ -163,4 +177,6 @@ enum BundleLimits {
     static let patternLength = 1024
     /// Key-signed Sigstore bundles whose hint names no publisher: how many publisher keys are tried at most.
     static let unhintedKeyCandidates = 16
+    /// wasmsig signatures without a key id × publishers tried, at most, per module.
+    static let wasmsigTrials = 4096
 }

@@ -136,15 +136,12 @@ public struct TrustBundleBuilder: Sendable {
         }
         if let policy { members.append(("policy", policy)) }
         if let tuf {
-            members.append(
-                (
-                    "tuf",
-                    .object(
-                        try JSONObject([
-                            ("repositoryUrl", .string(tuf.repositoryURL)), ("root", tuf.root),
-                            ("targets", .array(tuf.targets.map { .string($0) })),
-                        ]))
-                ))
+            var fields: [(String, JSONValue)] = [
+                ("repositoryUrl", .string(tuf.repositoryURL)), ("root", tuf.root),
+                ("targets", .array(tuf.targets.map { .string($0) })),
+            ]
+            if let target = tuf.sigstoreRootTarget { fields.append(("sigstoreRootTarget", .string(target))) }
+            members.append(("tuf", .object(try JSONObject(fields))))
         }
         return .object(try JSONObject(members))
     }

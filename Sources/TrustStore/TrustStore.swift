@@ -1,5 +1,7 @@
+import Sigstore
 import Synchronization
 import WSCCrypto
+import WSCJSON
 
 /// The node's trust: the state directory, the keys pinned in configuration, and the active sealed bundle.
 /// Installs are serialized; readers take an immutable snapshot (``active``) that stays valid after a rotate.
@@ -15,6 +17,9 @@ public final class TrustStore: Sendable {
     }
 
     private let current: Mutex<Current>
+    /// The newest verified log integration or RFC 3161 time seen since start (not persisted: only a sealed
+    /// bundle's issue time raises the persisted floor).
+    private let evidence = Mutex<Int64>(0)
 
     /// Opens the store and re-checks the installed bundle with the seal check. An installed bundle that expired
     /// is kept (its keys authorize the next one) but ``active`` reports it unusable through its validity.
@@ -30,6 +35,15 @@ public final class TrustStore: Sendable {
             let sealed = try SealCheck.seal(envelope, context: context)
             try StateConsistency.check(state, sealed, directory: directory)
             current.active = sealed
+            // The Sigstore root the last refresh applied, if the bundle still opts in under the same pin.
+            if let tuf = sealed.bundle.tuf, let target = tuf.sigstoreRootTarget,
+                let bytes = directory.loadFetchedRoot(pinDigest: tuf.pinDigest, target: target),
+                let (_, root) = try? Self.parseSigstoreRoot(bytes, target: target)
+            {
+                current.active = sealed.with(
+                    FetchedSigstoreRoot(
+                        target: target, sha256: Hex.encode(Digest.sha256(bytes)), pinDigest: tuf.pinDigest, root: root))
+            }
             current.state = state
         }
         self.current = Mutex(current)
@@ -41,17 +55,30 @@ public final class TrustStore: Sendable {
     /// The anti-rollback state, if a bundle was ever installed.
     public var state: PersistedState? { current.withLock { $0.state } }
 
-    /// The trusted time now.
+    /// The trusted time now: the greatest of the plausible system clock, the persisted floor and the newest
+    /// verified evidence seen since start.
     public func trustedTime() -> TrustedTime {
-        TrustedTime.current(floor: current.withLock { $0.state?.timeFloor } ?? TrustedTime.buildFloor)
+        let persisted = current.withLock { $0.state?.timeFloor } ?? TrustedTime.buildFloor
+        return TrustedTime.current(floor: max(persisted, evidence.withLock { $0 }))
+    }
+
+    /// Records signed evidence of the time (a transparency-log integration time or RFC 3161 time that verified
+    /// against the active bundle's trust root): the trusted time is never below it from now on, in this process.
+    public func observe(evidenceTime: Int64) {
+        evidence.withLock { $0 = max($0, evidenceTime) }
     }
 
     /// Seal-checks `envelope` against the active bundle (or the pinned keys for the first one), persists it
     /// atomically, raises the counter and the time floor, and makes it active. On any failure nothing changes.
+    /// A bundle without a TUF pin replacing one with a pin is refused unless `allowDroppingTUF` (the operator's
+    /// explicit `--drop-tuf`).
     @discardableResult
-    public func install(_ envelope: [UInt8], time: TrustedTime? = nil) throws -> SealedTrustBundle {
+    public func install(
+        _ envelope: [UInt8], time: TrustedTime? = nil, allowDroppingTUF: Bool = false
+    ) throws -> SealedTrustBundle {
         try current.withLock { current in
-            let now = time ?? TrustedTime.current(floor: current.state?.timeFloor ?? TrustedTime.buildFloor)
+            let persisted = current.state?.timeFloor ?? TrustedTime.buildFloor
+            let now = time ?? TrustedTime.current(floor: max(persisted, evidence.withLock { $0 }))
             guard let authorizing = current.active?.bundle.bundleKeys ?? pinned else {
                 throw TrustStoreError(
                     .thresholdNotMet,
@@ -59,18 +86,70 @@ public final class TrustStore: Sendable {
             }
             let context = SealCheck.Context(
                 authorizing: authorizing, counter: current.state?.counter ?? 0,
-                activeDigest: current.state?.bundleDigest, time: now)
-            let sealed = try SealCheck.check(envelope, context: context)
+                activeDigest: current.state?.bundleDigest, time: now,
+                requireTUFPin: current.active?.bundle.tuf != nil && !allowDroppingTUF)
+            var sealed = try SealCheck.check(envelope, context: context)
             if let active = current.active, sealed.version == active.version { return active }
+            // A Sigstore root fetched under the same pin stays in force; under another pin (or none) it is gone.
+            if let fetched = current.active?.fetchedSigstoreRoot, sealed.bundle.tuf?.pinDigest == fetched.pinDigest {
+                sealed = sealed.with(fetched)
+            }
             // The first state records when it was made: without a hardware counter, that is all that tells a
-            // first boot from a deleted state directory.
+            // first boot from a deleted state directory. The floor rises to the sealed bundle's issue time: signed
+            // evidence, now that its signatures verified.
             let state = PersistedState(
                 counter: sealed.version, bundleDigest: sealed.digest,
                 timeFloor: max(current.state?.timeFloor ?? 0, sealed.bundle.issuedAt, TrustedTime.buildFloor),
-                firstBootAt: current.state == nil ? now.now : current.state?.firstBootAt)
+                firstBootAt: current.state == nil
+                    ? now.raised(to: sealed.bundle.issuedAt).now : current.state?.firstBootAt)
             current.state = try directory.commit(envelope: envelope, state: state, replacing: current.state)
             current.active = sealed
             return sealed
+        }
+    }
+
+    /// Applies `bytes`, the TUF target `target` fetched under the pin `pinDigest`, as the Sigstore trust root of
+    /// the active bundle's keyless and Sigstore verification. Only when the active bundle opted in: its
+    /// `tuf.sigstoreRootTarget` names `target` and its pin is still `pinDigest` (a rotate in between wins). The
+    /// identities, publishers, private CAs and rules stay the sealed bundle's. Returns whether the root changed.
+    @discardableResult
+    public func applyFetchedSigstoreRoot(_ bytes: [UInt8], target: String, pinDigest: String) throws -> Bool {
+        let (_, root) = try Self.parseSigstoreRoot(bytes, target: target)
+        return try current.withLock { current in
+            guard let active = current.active, let tuf = active.bundle.tuf, tuf.sigstoreRootTarget == target,
+                tuf.pinDigest == pinDigest
+            else {
+                throw TrustStoreError(
+                    .sigstoreRootRefused,
+                    "the active trust bundle does not take its Sigstore root from the TUF target \(target) (bundle.tuf.sigstoreRootTarget), or was rotated meanwhile; nothing applied: to opt in, create the bundle with --tuf-sigstore-root \(target)"
+                )
+            }
+            let sha256 = Hex.encode(Digest.sha256(bytes))
+            if active.fetchedSigstoreRoot?.sha256 == sha256 { return false }
+            // Kept for the next start-up (before its first refresh, or offline); bound to the pin, sealed with
+            // the state's key.
+            try directory.saveFetchedRoot(pinDigest: pinDigest, target: target, bytes: bytes)
+            current.active = active.with(
+                FetchedSigstoreRoot(target: target, sha256: sha256, pinDigest: pinDigest, root: root))
+            return true
+        }
+    }
+
+    /// Checks that `bytes` are a usable Sigstore `trusted_root.json`, as a bundle's embedded one is checked.
+    public static func parseSigstoreRoot(_ bytes: [UInt8], target: String) throws -> (JSONValue, TrustedRoot) {
+        do {
+            var limits = JSONLimits()
+            limits.maximumBytes = TrustBundle.maximumPayloadSize
+            return try TrustBundle.sigstoreRoot(JSONParser.parse(bytes, limits: limits), "TUF target \(target)")
+        } catch let error as JSONError {
+            throw TrustStoreError(
+                .sigstoreRootRefused,
+                "TUF target \(target) is not JSON (\(error.reason)); the Sigstore root in use is kept: ask the repository's maintainers to fix the target"
+            )
+        } catch let error as TrustStoreError {
+            throw TrustStoreError(
+                .sigstoreRootRefused,
+                "\(error.reason); the Sigstore root in use is kept: ask the repository's maintainers to fix the target")
         }
     }
 }

@@ -39,6 +39,10 @@ public struct TrustStoreError: Error, Hashable, Sendable, CustomStringConvertibl
         /// The hardware anti-rollback counter cannot be used: TPM absent or busy, NV index missing or not a counter,
         /// or a value the state cannot follow.
         public static let counterUnavailable = Code("counterUnavailable")
+        /// The new bundle drops the TUF pin of the active one, and dropping it was not explicitly allowed.
+        public static let tufPinDropped = Code("tufPinDropped")
+        /// A fetched Sigstore trusted root is not the target the active bundle's TUF pin names, or does not parse.
+        public static let sigstoreRootRefused = Code("sigstoreRootRefused")
         /// A file system operation failed.
         public static let io = Code("io")
         /// A size or count is above its limit.

@@ -25,6 +25,9 @@ public struct TrustVerdict: Sendable, Hashable {
     public var authorities: [SatisfiedAuthority] = []
     /// What each piece of evidence the module carried came to.
     public var evidence: [EvidenceReport] = []
+    /// The newest verified log integration or RFC 3161 time among the evidence that counted: signed evidence that
+    /// the time is at least this (the daemon raises its trusted time with it).
+    public var evidenceTime: Int64? = nil
 
     /// Creates a verdict.
     public init(
@@ -87,6 +90,12 @@ public struct SatisfiedAuthority: Sendable, Hashable {
     public let integratedTime: Int64?
     /// Whether a trusted RFC 3161 timestamp verified.
     public let timestamped: Bool
+    /// Hex SHA-256 of the signing key's SubjectPublicKeyInfo: one key counts for one authority at most, however
+    /// many authorities (a publisher, a private CA's leaf) it appears under.
+    public let signingKey: String
+    /// The newest verified time of the evidence (log integration time or RFC 3161 timestamp), if any: signed
+    /// evidence that the time is at least this.
+    public var verifiedTime: Int64? = nil
 }
 
 /// What one piece of evidence came to.

@@ -25,8 +25,12 @@ final class DaemonCore: Sendable {
     let trust: TrustStore
     let signing: SigningService
     let stats = DaemonStats()
+    /// Bytes of large frames and unanswered requests all connections together may hold.
+    let budget: BufferBudget
     let startedAt: Int64
     private let settings: Mutex<Settings>
+    /// The server's limits from the running configuration, kept apart from it: connections read them per frame.
+    private let limitsBox: Mutex<Server.Limits>
     /// The TUF refresher, when [tuf] is enabled (set once at start-up).
     private let refresherBox = Mutex<TrustRefresher?>(nil)
 
@@ -40,6 +44,8 @@ final class DaemonCore: Sendable {
         self.trust = trust
         self.signing = signing
         self.startedAt = Monotonic.wallSeconds()
+        self.budget = BufferBudget(limit: BufferBudget.limit(config))
+        limitsBox = Mutex(Server.limits(config))
         settings = Mutex(
             Settings(
                 config: config, authorizer: Authorizer(config.authorization),
@@ -47,24 +53,102 @@ final class DaemonCore: Sendable {
     }
 
     var current: Settings { settings.withLock { $0 } }
+    /// The running limits (``apply(_:)`` changes them for new connections and requests).
+    var limits: Server.Limits { limitsBox.withLock { $0 } }
     var log: DaemonLog { current.log }
 
-    /// Re-reads the configuration file: authorization, limits that apply to new work, and logging change; the
-    /// socket and state directory need a restart (reported).
+    /// The socket file wscd created and owns (not socket-activated), set once at start-up: a reload applies
+    /// `socket_mode` and `socket_group` to it.
+    private let ownedSocketBox = Mutex<String?>(nil)
+
+    var ownedSocketPath: String? {
+        get { ownedSocketBox.withLock { $0 } }
+        set { ownedSocketBox.withLock { $0 = newValue } }
+    }
+
+    /// Re-reads the configuration file and applies every key it can: authorization, logging, the server's limits
+    /// (for new connections and requests), `[signing] requests_per_minute`, and `socket_mode` / `socket_group` on
+    /// a socket wscd created. Each key that needs a restart is named in the returned notes and keeps its running
+    /// value, so a second reload names it again until wscd restarts. An invalid file changes nothing.
     func reload() throws -> [String] {
         guard let configPath else { return ["no configuration file: nothing to reload"] }
-        let fresh = try DaemonConfiguration.load(path: configPath)
+        return try apply(DaemonConfiguration.load(path: configPath))
+    }
+
+    /// Applies `fresh` against the running configuration (see ``reload()``).
+    func apply(_ fresh: DaemonConfiguration) throws -> [String] {
+        let running = current.config
+        var effective = fresh
         var notes: [String] = []
-        let old = current.config
-        if fresh.server.socketPath != old.server.socketPath || fresh.state.directory != old.state.directory {
-            notes.append("socket and state directory changes take effect after a restart")
+        func restartOnly<T: Equatable>(_ key: String, _ path: WritableKeyPath<DaemonConfiguration, T>) {
+            guard fresh[keyPath: path] != running[keyPath: path] else { return }
+            notes.append("\(key) changed: it takes effect after a restart (systemctl restart wscd)")
+            effective[keyPath: path] = running[keyPath: path]
         }
+        restartOnly("[server] socket", \.server.socketPath)
+        restartOnly("[server] workers", \.server.workers)
+        restartOnly("[state] directory", \.state.directory)
+        restartOnly("[state] seal_key", \.state.sealKeyPath)
+        restartOnly("[state] require_existing", \.state.requireExisting)
+        restartOnly("[trust] pinned_keys", \.trust.pinnedKeys)
+        restartOnly("[trust] pinned_threshold", \.trust.pinnedThreshold)
+        restartOnly("[trust] initial_bundle", \.trust.initialBundle)
+        restartOnly("[signing] key", \.signing.keyPath)
+        restartOnly("[signing] generate_if_missing", \.signing.generateIfMissing)
+        restartOnly("[tuf] enabled", \.tuf.enabled)
+        restartOnly("[tuf] metadata_url", \.tuf.metadataURL)
+        restartOnly("[tuf] targets_url", \.tuf.targetsURL)
+        restartOnly("[tuf] interval_seconds", \.tuf.intervalSeconds)
+        restartOnly("[tuf] jitter_seconds", \.tuf.jitterSeconds)
+        restartOnly("[tuf] timeout_seconds", \.tuf.timeoutSeconds)
+        restartOnly("[tuf] proxy", \.tuf.proxy)
+        restartOnly("[tuf] pinned_public_key", \.tuf.pinnedPublicKey)
+
+        let socketChanged =
+            fresh.server.socketMode != running.server.socketMode
+            || fresh.server.socketGroup != running.server.socketGroup
+        if socketChanged {
+            if let path = ownedSocketPath {
+                try DaemonCore.applySocketPermissions(
+                    path, mode: fresh.server.socketMode, group: fresh.server.socketGroup)
+            } else {
+                restartOnly("[server] socket_mode", \.server.socketMode)
+                restartOnly("[server] socket_group", \.server.socketGroup)
+                notes.append(
+                    "the socket was passed by systemd: set SocketMode= and SocketGroup= in wscd.socket, then restart wscd.socket and wscd"
+                )
+            }
+        }
+        signing.requestsPerMinute = effective.signing.requestsPerMinute
+        limitsBox.withLock { $0 = Server.limits(effective) }
         settings.withLock {
             $0 = Settings(
-                config: fresh, authorizer: Authorizer(fresh.authorization),
-                log: DaemonLog(level: fresh.log.level, format: fresh.log.format))
+                config: effective, authorizer: Authorizer(effective.authorization),
+                log: DaemonLog(level: effective.log.level, format: effective.log.format))
         }
+        budget.setLimit(BufferBudget.limit(fresh))
         return notes
+    }
+
+    /// Gives the socket file `path` its group (when set) and mode.
+    static func applySocketPermissions(_ path: String, mode: UInt32, group: String?) throws {
+        if let group {
+            let gid: gid_t
+            if let numeric = UInt32(group) {
+                gid = numeric
+            } else if let entry = getgrnam(group) {
+                gid = entry.pointee.gr_gid
+            } else {
+                throw DaemonError("socket_group \(group) does not exist: create the group or fix [server] socket_group")
+            }
+            guard chown(path, UInt32.max, gid) == 0 else {
+                throw DaemonError("cannot give \(path) to group \(group): \(String(cString: strerror(errno)))")
+            }
+        }
+        guard chmod(path, mode_t(mode)) == 0 else {
+            throw DaemonError(
+                "cannot set the mode of \(path) to \(String(mode, radix: 8)): \(String(cString: strerror(errno)))")
+        }
     }
 
     // MARK: Requests
@@ -250,6 +334,8 @@ final class DaemonCore: Sendable {
         let verdict = BundleVerifier.verify(
             moduleBytes: bytes, detachedSignature: signature, sigstoreBundle: sigstoreBundle, trust: snapshot,
             request: request, time: trust.trustedTime(), streamed: streamed)
+        // A verified log integration time is signed evidence of the time: later verdicts and rotations use it.
+        if let evidenceTime = verdict.evidenceTime { trust.observe(evidenceTime: evidenceTime) }
         // The verification's own hashing gives the content digest: no second pass over the module.
         let digest = verdict.contentDigest.map(Hex.encode) ?? "-"
         let micros = Double(Monotonic.nanoseconds() - started) / 1000
@@ -364,8 +450,13 @@ final class DaemonCore: Sendable {
         }
         switch target {
         case "bundle":
+            let dropTUF: Bool
+            switch frame.header["dropTuf"] ?? .bool(false) {
+            case .bool(let b): dropTUF = b
+            default: throw ProtocolError(.badRequest, "rotate's \"dropTuf\" must be true or false")
+            }
             do {
-                let sealed = try trust.install(frame.body)
+                let sealed = try trust.install(frame.body, allowDroppingTUF: dropTUF)
                 wsc_release_free_memory()  // the old bundle and the parse buffers are gone: return the memory
                 log.notice(
                     "trust bundle rotated", [("BUNDLE_VERSION", "\(sealed.version)"), ("PEER_UID", "\(peer.uid)")])
@@ -401,6 +492,7 @@ final class DaemonCore: Sendable {
                     ("validity", .string(validity.summary)),
                     ("usable", .bool(validity.isUsable)),
                     ("publishers", .integer(Int64(active.bundle.publishers.count))),
+                    ("sigstoreRoot", .string(Self.sigstoreRootSource(active))),
                 ]))
         }
         var latency: JSONValue = .null
@@ -414,6 +506,7 @@ final class DaemonCore: Sendable {
             .object(try JSONObject(d.map { ($0.key, .integer(Int64($0.value))) }))
         }
         let key = signing.key
+        let buffered = budget.usage
         return try JSONObject([
             ("server", .string("wscd \(DaemonInfo.version)")),
             ("bundle", bundle),
@@ -423,6 +516,8 @@ final class DaemonCore: Sendable {
             ("rollbackCounter", try rollbackCounterStatus()),
             ("timeFloor", .string(RFC3339.format(time.floor))), ("trustedTime", .string(RFC3339.format(time.now))),
             ("clockReliable", .bool(time.clockReliable)),
+            ("clockSynchronized", time.clockSynchronized.map { .bool($0) } ?? .null),
+            ("timeSource", .string(time.onEvidenceTime ? "evidence" : "clock")),
             ("signingKeyId", key.flatMap { $0.publicKey.wasmsigKeyID }.map { .string(Hex.encode($0)) } ?? .null),
             ("signingPublicKey", key.map { .string($0.publicKey.pem) } ?? .null),
             ("retiredKeyIds", .array(signing.retired.map { .string($0.keyID) })),
@@ -432,6 +527,14 @@ final class DaemonCore: Sendable {
                 .object(
                     try JSONObject([
                         ("open", .integer(Int64(s.connectionsOpen))), ("total", .integer(Int64(s.connectionsTotal))),
+                    ]))
+            ),
+            (
+                "bufferedBytes",
+                .object(
+                    try JSONObject([
+                        ("used", .integer(Int64(buffered.used))), ("limit", .integer(Int64(buffered.limit))),
+                        ("waiting", .integer(Int64(buffered.waiting))),
                     ]))
             ),
             ("requests", try counts(s.requests)), ("verdicts", try counts(s.verdicts)),
@@ -466,6 +569,13 @@ final class DaemonCore: Sendable {
             members.append(("state", .string("unavailable: \(error.reason)")))
         }
         return .object(try JSONObject(members))
+    }
+
+    /// Where keyless verification takes its Sigstore trust root from: `none`, `embedded`, or
+    /// `tuf:TARGET sha256:HEX` once a refresh applied the target the bundle opts in to.
+    static func sigstoreRootSource(_ active: SealedTrustBundle) -> String {
+        if let fetched = active.fetchedSigstoreRoot { return "tuf:\(fetched.target) sha256:\(fetched.sha256)" }
+        return active.bundle.sigstoreRoot == nil ? "none" : "embedded"
     }
 
     func refreshStatus() throws -> JSONValue {

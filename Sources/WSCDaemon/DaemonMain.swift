@@ -4,6 +4,7 @@ import TrustStore
 import WSCConfiguration
 import WSCCrypto
 import WSCFiles
+import WSCJSON
 import WSCPlatform
 import WSCTPM
 
@@ -80,6 +81,8 @@ public enum DaemonMain {
                 print("no trust bundle installed yet")
             }
             print("signing key: \(signing.key == nil ? "none" : "loaded from \(signing.source)")")
+            let time = trust.trustedTime()
+            print("trusted time: \(RFC3339.format(time.now)) (\(time.sourceDescription))")
             return 0
         }
 
@@ -115,12 +118,13 @@ public enum DaemonMain {
                     "cannot listen on \(path): \(String(cString: strerror(errno))) (is another wscd running? is the directory there?)",
                     status: 1)
             }
-            if let group = config.server.socketGroup {
-                guard let entry = getgrnam(group) else {
-                    return fail("socket_group \(group) does not exist", status: 1)
-                }
-                guard chown(path, UInt32.max, entry.pointee.gr_gid) == 0 else {
-                    return fail("cannot give \(path) to group \(group): \(String(cString: strerror(errno)))", status: 1)
+            if config.server.socketGroup != nil {
+                // The same code a reload uses: a group name or a numeric gid, then the mode again.
+                do {
+                    try DaemonCore.applySocketPermissions(
+                        path, mode: config.server.socketMode, group: config.server.socketGroup)
+                } catch {
+                    return fail("\(error)", status: 1)
                 }
             }
             listenFD = fd
@@ -131,6 +135,7 @@ public enum DaemonMain {
         // Loading a large bundle leaves freed parse buffers in the heap: give them back before serving.
         wsc_release_free_memory()
         let core = DaemonCore(config: config, configPath: configPath, trust: trust, signing: signing)
+        core.ownedSocketPath = ownsPath
         if config.tuf.enabled {
             let refresher = TrustRefresher(config: config.tuf, core: core)
             core.refresher = refresher

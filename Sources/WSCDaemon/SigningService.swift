@@ -27,7 +27,12 @@ final class SigningService: Sendable {
 
     private let state: Mutex<State>
     let stateDirectory: String
-    let requestsPerMinute: Int
+    private let rate: Mutex<Int>
+    /// `[signing] requests_per_minute`: changed by a configuration reload.
+    var requestsPerMinute: Int {
+        get { rate.withLock { $0 } }
+        set { rate.withLock { $0 = newValue } }
+    }
 
     var rotatedKeyPath: String { stateDirectory + "/signing.key" }
     var retiredPath: String { stateDirectory + "/retired-keys.json" }
@@ -36,7 +41,7 @@ final class SigningService: Sendable {
     /// credential `wscd-signing-key`; generates one in the state directory when allowed and none exists.
     init(configuredPath: String?, stateDirectory: String, generateIfMissing: Bool, requestsPerMinute: Int) throws {
         self.stateDirectory = stateDirectory
-        self.requestsPerMinute = requestsPerMinute
+        self.rate = Mutex(requestsPerMinute)
         var candidates: [String] = [stateDirectory + "/signing.key"]
         if let configuredPath { candidates.append(configuredPath) }
         if let credentials = getenv("CREDENTIALS_DIRECTORY") {

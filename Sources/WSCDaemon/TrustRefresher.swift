@@ -138,7 +138,20 @@ final class TrustRefresher: @unchecked Sendable {
             let path = try client.downloadTarget(
                 name: name, targetBaseURL: targetsURL, directory: targetsDirectory, now: now)
             guard let bytes = try AtomicFile.read(path, limit: SealCheck.maximumEnvelopeSize) else { continue }
-            if let envelope = try? DSSEEnvelope(parsing: bytes, maximumSize: SealCheck.maximumEnvelopeSize),
+            if name == tuf.sigstoreRootTarget {
+                // The bundle opted in: this target is its Sigstore trust root. A bundle installed by this same
+                // refresh may pin another repository; its own root comes with the next refresh.
+                guard core.trust.active?.bundle.tuf?.pinDigest == tuf.pinDigest else {
+                    notes.append("\(name): not applied, the trust bundle changed during this refresh")
+                    continue
+                }
+                if try core.trust.applyFetchedSigstoreRoot(bytes, target: name, pinDigest: tuf.pinDigest) {
+                    notes.append("applied \(name) as the Sigstore trust root")
+                    core.log.notice(
+                        "Sigstore trust root applied from TUF",
+                        [("TUF_TARGET", name), ("BUNDLE_VERSION", "\(active.version)")])
+                }
+            } else if let envelope = try? DSSEEnvelope(parsing: bytes, maximumSize: SealCheck.maximumEnvelopeSize),
                 envelope.payloadType == TrustBundle.payloadType
             {
                 // The same seal check as `rotate`: a bundle equal to the active one is a no-op.

@@ -36,10 +36,25 @@ public final class LockFile: Sendable {
 
     deinit { close(fd) }
 
-    /// Creates `path` (mode 0600) if needed and tries to lock it without waiting.
+    /// Creates `path` (mode 0600) if needed and tries to lock it without waiting for another process.
+    ///
+    /// When the recorded holder is this very process, the lock is retried for up to a second: a child being
+    /// spawned by another thread shares the holder's open file description between fork and exec (close-on-exec
+    /// closes it only at exec), so a lock this process just released can look held for that moment.
     ///
     /// - Throws: ``FileError`` when the file cannot be opened or is not a regular file.
     public static func acquire(_ path: String, owner: String) throws -> Acquisition {
+        var result = try attempt(path, owner: owner)
+        var tries = 0
+        while case .held(let holder) = result, holder?.pid == getpid(), tries < 200 {
+            tries += 1
+            usleep(5_000)
+            result = try attempt(path, owner: owner)
+        }
+        return result
+    }
+
+    private static func attempt(_ path: String, owner: String) throws -> Acquisition {
         // Non-blocking and no symlinks: a FIFO or a link planted as the lock file is refused, never waited on.
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0o600)
         if fd < 0, errno == ELOOP {

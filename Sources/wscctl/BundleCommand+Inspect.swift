@@ -7,7 +7,8 @@ struct BundleInspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Print a trust bundle's content (signatures are not checked here; see verify).",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "the envelope was printed", nil, usage: "bad usage, an unreadable file or a malformed envelope or bundle"))
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Envelope to inspect.")
     var input: String
@@ -95,6 +96,9 @@ enum BundleText {
             lines.append(
                 "  tuf         \(escape(tuf.repositoryURL)) targets \(tuf.targets.map(escape).joined(separator: ", "))")
         }
+        if let target = bundle.tuf?.sigstoreRootTarget {
+            lines.append("  sigstore    root from TUF target \(escape(target)) once a refresh verifies it")
+        }
         lines.append("  signatures  \(envelope.signatures.count)")
         for s in envelope.signatures { lines.append("    key id \(escape(s.keyID))") }
         return lines.joined(separator: "\n")
@@ -117,7 +121,9 @@ struct BundleVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check a bundle's signatures against given bundle keys and print its validity and days left.",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "the bundle passes the seal check",
+            "the bundle fails a rule of the seal check (signatures, threshold, version, validity)"))
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Envelope to verify.")
     var input: String
@@ -158,10 +164,11 @@ struct BundleImportWscCommand: ParsableCommand {
         abstract: "Convert a trust bundle of the wsc Rust tool into an unsigned wsc bundle envelope.",
         discussion: """
             The legacy signature is not carried over (it covers a re-serialization, not the bytes): sign the result \
-            with your bundle keys. CAs and transparency logs become an embedded Sigstore trusted root; revoked \
-            certificates are kept.
+            with your bundle keys. CAs and transparency logs become an embedded Sigstore trusted root (add CT log \
+            keys with --ctlog, or merge a real trusted root with --trusted-root); revoked certificates are kept; \
+            accepted signers come from --identity and rules from --policy (see docs/migrating.md).
 
-            \(ExitStatus.helpText)
+            \(ExitStatus.text("the draft was written", nil, usage: "bad usage or an unreadable or malformed wsc bundle"))
             """)
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Legacy wsc bundle (JSON).")
@@ -179,8 +186,59 @@ struct BundleImportWscCommand: ParsableCommand {
     @Option(help: "How many bundle keys must sign the next bundle.")
     var threshold: Int = 1
 
+    @Option(
+        help: """
+            A certificate transparency log as NAME=PUBLIC_KEY_PEM_FILE (repeatable; NAME is its URL, e.g. \
+            https://ctfe.sigstore.dev/2022). wsc bundles carry none: without one, no keyless module verifies.
+            """)
+    var ctlog: [String] = []
+
+    @Option(
+        help: "A Sigstore trusted_root.json to merge with the converted CAs and logs (everything in both is trusted).")
+    var trustedRoot: String?
+
+    @Option(help: "Accepted keyless signer as ISSUER=SUBJECT (repeatable; wsc's --cert-oidc-issuer/--cert-identity).")
+    var identity: [String] = []
+
+    @Option(help: "Accepted keyless signers as ISSUER=REGEX on the whole subject (repeatable).")
+    var identityPattern: [String] = []
+
+    @Option(help: "A JSON policy document (rules by module name, authorities, thresholds; see docs/trust-bundle.md).")
+    var policy: String?
+
     func run() throws {
         let bytes = try FileIO.read(input, what: "wsc bundle", limit: 8 << 20)
+        let logs = try ctlog.map { entry -> WscLegacyBundle.CTLog in
+            let (name, path) = try BundleFiles.splitPair(entry, "--ctlog")
+            guard name.hasPrefix("https://") || name.hasPrefix("http://") else {
+                throw CLIError.usage(
+                    "--ctlog needs the log's URL as NAME (e.g. https://ctfe.sigstore.dev/2022), got \(name)")
+            }
+            return .init(name: name, key: try KeyFiles.loadPublicKey(path))
+        }
+        let realRoot = try trustedRoot.map { path -> JSONValue in
+            do {
+                return try JSONParser.parse(try FileIO.read(path, what: "trusted root", limit: 8 << 20))
+            } catch let error as JSONError {
+                throw CLIError.usage("\(path): \(error.reason)")
+            }
+        }
+        let policyDocument = try policy.map { path -> JSONValue in
+            do {
+                return try JSONParser.parse(try FileIO.read(path, what: "policy document", limit: 1 << 20))
+            } catch let error as JSONError {
+                throw CLIError.usage("\(path): \(error.reason)")
+            }
+        }
+        var identities: [TrustBundle.Identity] = []
+        for entry in identity {
+            let (issuer, subject) = try BundleFiles.splitPair(entry, "--identity")
+            identities.append(.init(issuer: issuer, subject: subject, subjectPattern: nil))
+        }
+        for entry in identityPattern {
+            let (issuer, pattern) = try BundleFiles.splitPair(entry, "--identity-pattern")
+            identities.append(.init(issuer: issuer, subject: nil, subjectPattern: pattern))
+        }
         do {
             let legacy = try WscLegacyBundle(parsing: bytes)
             guard !bundleKey.isEmpty else { throw CLIError.usage("give at least one --bundle-key") }
@@ -190,12 +248,22 @@ struct BundleImportWscCommand: ParsableCommand {
                 bundleKeys: try bundleKey.map { try KeyFiles.loadPublicKey($0) })
             builder.gracePeriod = legacy.gracePeriod
             builder.threshold = threshold
-            builder.sigstoreTrustedRoot = legacy.trustedRoot
+            builder.sigstoreTrustedRoot = try legacy.trustedRoot(ctlogs: logs, merging: realRoot)
             builder.revokedCertificateSHA256 = legacy.revokedCertificates
+            builder.identities = identities
+            builder.policy = policyDocument
             try FileIO.writeAtomically(output, try builder.envelope().serialized())
             print(
                 "converted wsc bundle version \(legacy.version) into \(output) (unsigned); sign it with wscctl bundle sign"
             )
+            if logs.isEmpty && realRoot == nil {
+                print(
+                    "warning: no CT log keys (--ctlog or --trusted-root): keyless modules will fail sctInvalid under this bundle"
+                )
+            }
+            if identities.isEmpty {
+                print("note: no --identity: the bundle accepts no keyless signer (wsc bundles name none)")
+            }
         } catch {
             throw BundleFiles.trustError(error)
         }
@@ -206,12 +274,22 @@ struct BundleInstallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "install",
         abstract: "Seal-check a bundle and install it in a state directory (what wscd does on rotate).",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "the bundle was installed (or is already active)",
+            "the bundle was refused by the seal check (signatures, rollback, validity)",
+            usage: "bad usage, an unreadable file or state directory, or wscd holds the state"))
 
     @OptionGroup var state: StateOptions
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Signed envelope to install.")
     var input: String
+
+    @Flag(
+        help: """
+            Allow the new bundle to drop the TUF pin of the active one (this ends automatic trust refresh); \
+            without it such an install is refused.
+            """)
+    var dropTuf = false
 
     func run() throws {
         let store = try BundleFiles.openStore(
@@ -220,7 +298,7 @@ struct BundleInstallCommand: ParsableCommand {
         let (bytes, _) = try BundleFiles.loadEnvelope(input)
         do {
             let firstBoot = store.state == nil
-            let sealed = try store.install(bytes)
+            let sealed = try store.install(bytes, allowDroppingTUF: dropTuf)
             print(
                 "installed trust bundle version \(sealed.version) (\(sealed.bundle.validity(at: store.trustedTime().now).summary))"
             )
@@ -237,7 +315,9 @@ struct BundleInstallCommand: ParsableCommand {
 struct BundleStatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show the state directory's counter, time floor and active bundle.",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "a bundle is installed and its state was printed", "no trust bundle is installed",
+            usage: "bad usage or an unreadable or inconsistent state directory"))
 
     @OptionGroup var state: StateOptions
 
@@ -263,6 +343,7 @@ struct BundleStatusCommand: ParsableCommand {
         print(
             "trusted time     \(RFC3339.format(time.now)) (system clock \(time.clockReliable ? "reliable" : "BELOW the floor: unreliable"))"
         )
+        print("time source      \(time.sourceDescription)")
         print("active bundle    version \(active.version), digest \(active.digestHex)")
         print("validity         \(active.bundle.validity(at: time.now).summary)")
     }

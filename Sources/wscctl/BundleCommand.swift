@@ -8,10 +8,10 @@ struct BundleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bundle",
         abstract: "Build, sign, inspect, verify and install sealed trust bundles (see docs/trust-bundle.md).",
-        discussion: ExitStatus.helpText,
+        discussion: ExitStatus.text("the subcommand succeeded", "the subcommand refused a bundle (see its --help)"),
         subcommands: [
             BundleCreateCommand.self, BundleSignCommand.self, BundleInspectCommand.self, BundleVerifyCommand.self,
-            BundleImportWscCommand.self, BundleInstallCommand.self, BundleStatusCommand.self,
+            BundleImportWscCommand.self, BundleInstallCommand.self, BundleStatusCommand.self, BundleFetchCommand.self,
         ])
 }
 
@@ -116,12 +116,16 @@ struct StateOptions: ParsableArguments {
 
 struct BundleCreateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create", abstract: "Create an unsigned trust bundle envelope.", discussion: ExitStatus.helpText)
+        commandName: "create", abstract: "Create an unsigned trust bundle envelope.",
+        discussion: ExitStatus.text(
+            "the unsigned envelope was written", nil, usage: "bad usage or an unreadable key, root, CA or policy file"))
 
     @Option(name: [.customShort("o"), .customLong("output-file")], help: "Envelope to write.")
     var output: String
 
-    @Option(help: "Bundle version: higher than any bundle nodes have accepted.")
+    @Option(
+        name: .customLong("bundle-version"),
+        help: "Bundle version: higher than any bundle nodes have accepted (was --version, which is wscctl's own flag).")
     var version: UInt64
 
     @Option(help: "Issue time (RFC 3339; default: now).")
@@ -168,6 +172,8 @@ struct BundleCreateCommand: ParsableCommand {
 
     @Option(help: "How many bundle keys must sign the next bundle.")
     var threshold: Int = 1
+
+    @OptionGroup var tuf: TUFPinOptions
 
     func run() throws {
         let now = TrustedTime.current(floor: 0).systemClock
@@ -220,6 +226,7 @@ struct BundleCreateCommand: ParsableCommand {
                 throw CLIError.usage("\(policy): \(error.reason)")
             }
         }
+        builder.tuf = try tuf.settings()
         builder.revokedKeyIDs = revokeKeyId.map { $0.lowercased() }
         builder.revokedCertificateSHA256 = revokeCertSha256.map { $0.lowercased() }
         do {
@@ -236,7 +243,8 @@ struct BundleCreateCommand: ParsableCommand {
 struct BundleSignCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign", abstract: "Add a signature to a trust bundle envelope (signers sign in turn).",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "the signature was added", nil, usage: "bad usage, an unreadable key or a malformed envelope"))
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Envelope to sign.")
     var input: String

@@ -15,8 +15,19 @@ enum ExitStatus {
     static let invalid: Int32 = 1
     static let usage: Int32 = 2
 
+    /// The root command's summary; each command's --help says what 0, 1 and 2 mean for it (``text(_:_:)``).
     static let helpText = """
-        Exit status: 0 the signature is valid (or the command succeeded); 1 a signature is invalid or missing;
-        2 bad usage or unreadable input (missing file, malformed module or key, wrong permissions).
+        Exit status: 0 success; 1 a refusal (a signature or trust bundle that does not verify, a request wscd \
+        refused on its merits); 2 bad usage or unreadable input (missing file, malformed module or key, wrong \
+        permissions, wscd unreachable). Each command's --help says what they mean for it.
         """
+
+    /// One command's exit-status text: what 0 and 1 mean for it (`nil`: 1 is not used), 2 always bad usage or
+    /// unreadable input.
+    static func text(_ success: String, _ refusal: String?, usage: String = "bad usage or unreadable input") -> String {
+        let one = refusal.map { "1 \($0)" } ?? "1 is not used"
+        return "Exit status: 0 \(success); \(one); 2 \(usage)."
+    }
+
+    static let daemonUsage = "bad usage, wscd unreachable, or wscd refused the request as malformed or not authorized"
 }

@@ -38,7 +38,7 @@ func daemonError(_ error: Error) -> CLIError {
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show what wscd holds: trust bundle, counter, keys, clock, traffic.",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text("the status was printed", nil, usage: ExitStatus.daemonUsage))
 
     @OptionGroup var socket: SocketOptions
 
@@ -74,6 +74,7 @@ struct StatusCommand: ParsableCommand {
                 "trust bundle    version \(text(bundle["version"])), \(text(bundle["validity"])) (expires \(text(bundle["expires"])))"
             )
             print("publishers      \(text(bundle["publishers"]))")
+            print("sigstore root   \(text(bundle["sigstoreRoot"]))")
         } else {
             print("trust bundle    none installed (wscctl rotate --bundle FILE)")
         }
@@ -93,6 +94,14 @@ struct StatusCommand: ParsableCommand {
         print(
             "time            trusted \(text(result["trustedTime"])), floor \(text(result["timeFloor"])), clock \(result["clockReliable"] == .bool(true) ? "reliable" : "UNRELIABLE")"
         )
+        let synchronized: String
+        switch result["clockSynchronized"] ?? .null {
+        case .bool(true): synchronized = "synchronized"
+        case .bool(false): synchronized = "NOT synchronized"
+        default: synchronized = "synchronization unknown"
+        }
+        let source = result["timeSource"] == .string("evidence") ? "EVIDENCE (signed times, not the clock)" : "clock"
+        print("time source     \(source); clock \(synchronized)")
         print("connections     \(text(result["connections"]))")
         print("requests        \(text(result["requests"]))")
         print("verdicts        \(text(result["verdicts"]))")
@@ -105,7 +114,9 @@ struct StatusCommand: ParsableCommand {
 struct RotateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate", abstract: "Install a new trust bundle in wscd, or rotate its signing key.",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "wscd installed the bundle or rotated its signing key",
+            "wscd refused the bundle (seal check: signatures, rollback, validity)", usage: ExitStatus.daemonUsage))
 
     @OptionGroup var socket: SocketOptions
 
@@ -115,18 +126,30 @@ struct RotateCommand: ParsableCommand {
     @Flag(help: "Replace wscd's signing key (the old public key stays listed as retired).")
     var signingKey = false
 
+    @Flag(
+        help: """
+            Allow the new bundle to drop the TUF pin of the active one (this ends automatic trust refresh); \
+            without it such a rotate is refused.
+            """)
+    var dropTuf = false
+
     func run() throws {
         guard (bundle != nil) != signingKey else {
             throw CLIError.usage("give exactly one of --bundle FILE or --signing-key")
         }
+        guard !dropTuf || bundle != nil else { throw CLIError.usage("--drop-tuf goes with --bundle FILE") }
         let client = try socket.connect()
         do {
             if let bundle {
                 let bytes = try FileIO.read(bundle, what: "trust bundle", limit: 12 << 20)
-                let result = try client.call(.rotate, [("target", .string("bundle"))], body: bytes).result
-                print(
-                    "installed trust bundle version \(result["version"].map { "\($0)" } ?? "?"): \(result["validity"].flatMap { if case .string(let s) = $0 { s } else { nil } } ?? "")"
-                )
+                var fields: [(String, JSONValue)] = [("target", .string("bundle"))]
+                if dropTuf { fields.append(("dropTuf", .bool(true))) }
+                let result = try client.call(.rotate, fields, body: bytes).result
+                var version = "?"
+                if case .integer(let v) = result["version"] ?? .null { version = String(v) }
+                var validity = ""
+                if case .string(let text) = result["validity"] ?? .null { validity = text }
+                print("installed trust bundle version \(version): \(validity)")
             } else {
                 let result = try client.call(.rotate, [("target", .string("signingKey"))]).result
                 if case .string(let id) = result["keyId"] ?? .null { print("new signing key id \(id)") }
@@ -139,14 +162,20 @@ struct RotateCommand: ParsableCommand {
 
 struct ReloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "reload", abstract: "Ask wscd to re-read its configuration.", discussion: ExitStatus.helpText)
+        commandName: "reload", abstract: "Ask wscd to re-read its configuration.",
+        discussion: ExitStatus.text(
+            "wscd reloaded its configuration (notes name keys that need a restart)", nil,
+            usage: ExitStatus.daemonUsage + ", or the new configuration is invalid (the running one stays)"))
 
     @OptionGroup var socket: SocketOptions
 
     func run() throws {
         do {
-            _ = try socket.connect().call(.reload)
+            let result = try socket.connect().call(.reload).result
             print("configuration reloaded")
+            if case .array(let notes) = result["notes"] ?? .null {
+                for case .string(let note) in notes { print("note: \(note)") }
+            }
         } catch {
             throw daemonError(error)
         }
@@ -157,7 +186,9 @@ struct RefreshCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "refresh",
         abstract: "Ask wscd to refresh its trust over TUF now, and wait for the result.",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "the refresh finished and succeeded", "the refresh failed or did not finish within --wait seconds",
+            usage: ExitStatus.daemonUsage + ", or TUF is not enabled"))
 
     @OptionGroup var socket: SocketOptions
 

@@ -5,7 +5,7 @@ struct SplitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "split",
         abstract: "Add delimiters so that sections matching -s can be verified apart from the others.",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text("the module was written", "the module's signature is missing or malformed"))
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Module to split.")
     var input: String
@@ -28,7 +28,8 @@ struct SplitCommand: ParsableCommand {
 struct DetachCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detach", abstract: "Move an embedded signature to a separate file.",
-        discussion: ExitStatus.helpText)
+        discussion: ExitStatus.text(
+            "the module and signature were written", "the module carries no embedded signature, or it is malformed"))
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Signed module.")
     var input: String
@@ -53,7 +54,8 @@ struct DetachCommand: ParsableCommand {
 
 struct AttachCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "attach", abstract: "Embed a detached signature into a module.", discussion: ExitStatus.helpText)
+        commandName: "attach", abstract: "Embed a detached signature into a module.",
+        discussion: ExitStatus.text("the module was written", "the signature is malformed"))
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Unsigned module.")
     var input: String

@@ -4,7 +4,9 @@ import WSCCrypto
 struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen", abstract: "Generate an Ed25519 key pair.",
-        discussion: "The secret key file is created with mode 0600. \(ExitStatus.helpText)")
+        discussion:
+            "The secret key file is created with mode 0600. \(ExitStatus.text("the key pair was written", nil, usage: "bad usage, or a key file exists or cannot be written"))"
+    )
 
     @Option(name: [.customShort("k"), .customLong("secret-key")], help: "Secret key file to create.")
     var secretKey: String

@@ -215,7 +215,7 @@ struct AttachBundleCommand: ParsableCommand {
             The bundle must sign the input module's exact bytes (a detached bundle over it). It is appended as \
             the last section; verify with `wscctl verify --keyless`.
 
-            \(ExitStatus.helpText)
+            \(ExitStatus.text("the module was written", "the Sigstore bundle is malformed or the module already carries one"))
             """)
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Module the bundle signs.")
@@ -247,7 +247,7 @@ struct DetachBundleCommand: ParsableCommand {
             The output module is the input without its "sigstore.bundle" section, which is exactly what the \
             bundle signs: verify the pair with `wscctl verify --bundle FILE`.
 
-            \(ExitStatus.helpText)
+            \(ExitStatus.text("the module and bundle were written", "the module carries no Sigstore bundle, or it is malformed"))
             """)
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Module with an embedded bundle.")

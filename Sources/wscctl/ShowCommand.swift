@@ -4,7 +4,8 @@ import WasmSignatures
 
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Print a module's sections and signatures.", discussion: ExitStatus.helpText)
+        commandName: "show", abstract: "Print a module's sections and signatures.",
+        discussion: ExitStatus.text("the module was described", "its signature section is malformed"))
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Module to inspect.")
     var input: String

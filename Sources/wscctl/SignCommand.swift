@@ -14,7 +14,7 @@ struct SignCommand: ParsableCommand {
             `wscctl verify --bundle FILE --key PUBLIC.pem`. By default its verification material is the public-key \
             hint; with --certificate LEAF.pem it is that certificate (a private CA's leaf for this key).
 
-            \(ExitStatus.helpText)
+            \(ExitStatus.text("the module was signed", nil, usage: "bad usage, an unreadable module or key, or wscd refused or cannot be reached"))
             """)
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Module to sign.")

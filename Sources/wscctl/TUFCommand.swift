@@ -22,7 +22,8 @@ struct TUFCommand: ParsableCommand {
               download         refresh, then download each --target-name into --target-dir (length and hashes \
             checked)
 
-            Exit status: 0 on success, 1 on any failure (with a message on standard error).
+            Exit status: 0 success; 1 any failure, a bad option included (with a message on standard error); 2 is \
+            not used.
             """
     )
 

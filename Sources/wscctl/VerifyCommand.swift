@@ -26,7 +26,7 @@ struct VerifyCommand: ParsableCommand {
             --trusted-root is needed; a log entry the bundle carries is verified against --trusted-root; \
             --require-tlog demands one. Verification is always offline.
 
-            \(ExitStatus.helpText)
+            \(ExitStatus.text("the module is valid (every check asked for passed)", "a signature is invalid or missing, or the trust bundle's rule is not met"))
             """)
 
     @Option(name: [.customShort("i"), .customLong("input-file")], help: "Module to verify.")

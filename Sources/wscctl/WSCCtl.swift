@@ -9,6 +9,10 @@ import ArgumentParser
 @main
 struct WSCCtl {
     static func main() {
+        if let problem = RootCommand.renamedOption(Array(CommandLine.arguments.dropFirst())) {
+            writeStderr("wscctl: \(problem)\n")
+            exit(ExitStatus.usage)
+        }
         do {
             var command = try RootCommand.parseAsRoot()
             try command.run()
@@ -47,4 +51,20 @@ struct RootCommand: ParsableCommand {
             ReloadCommand.self, RefreshCommand.self, TUFCommand.self, StateCommand.self,
         ]
     )
+}
+
+extension RootCommand {
+    /// An option spelled as it was before a rename, with what to write instead; nil when there is none. Checked
+    /// before parsing: `bundle create --version N` would otherwise print wscctl's version and exit 0.
+    static func renamedOption(_ arguments: [String]) -> String? {
+        guard arguments.count >= 2, arguments[0] == "bundle", arguments[1] == "create" else { return nil }
+        for argument in arguments.dropFirst(2) {
+            if argument == "--" { return nil }
+            if argument == "--version" || argument.hasPrefix("--version=") {
+                return
+                    "[renamedOption] bundle create: the bundle's version is given with --bundle-version N (--version is wscctl's own version flag); e.g. wscctl bundle create --bundle-version 2 ..."
+            }
+        }
+        return nil
+    }
 }

@@ -77,8 +77,12 @@ import WSCJSON
 
     @Test func validityWindow() throws {
         let bytes = try f.signed(f.builder(version: 1), by: [f.rootA])
+        // Not valid yet: its window starts a day after it was issued, and the node's time is the issue time.
+        var later = f.builder(version: 1)
+        later.notBefore = BundleFixtures.now + BundleFixtures.day
+        let startsTomorrow = try f.signed(later, by: [f.rootA])
         #expect(throws: TrustStoreError(.notYetValid, "")) {
-            try SealCheck.check(bytes, context: context(time: BundleFixtures.now - 2 * BundleFixtures.day))
+            try SealCheck.check(startsTomorrow, context: context(time: BundleFixtures.now - 2 * BundleFixtures.day))
         }
         #expect(throws: TrustStoreError(.expired, "")) {
             try SealCheck.check(bytes, context: context(time: BundleFixtures.now + 40 * BundleFixtures.day))
@@ -90,6 +94,32 @@ import WSCJSON
             return
         }
         #expect(validity.summary.contains("EXPIRED"))
+    }
+
+    /// A sealed bundle's issue time is signed evidence of the time: a node at 1970 accepts a bundle issued and
+    /// valid from now, but only once its signatures verified.
+    @Test func issueTimeIsEvidenceOnlyOnceSigned() throws {
+        var made = f.builder(version: 1)
+        made.issuedAt = BundleFixtures.now
+        made.notBefore = BundleFixtures.now
+        let signed = try f.signed(made, by: [f.rootA])
+        let at1970 = SealCheck.Context(
+            authorizing: try f.pinned(), counter: 0, activeDigest: nil,
+            time: TrustedTime(systemClock: 86400, floor: TrustedTime.buildFloor))
+        let sealed = try SealCheck.check(signed, context: at1970)
+        #expect(sealed.version == 1)
+        // The same claim without the authorizing signature is refused for that, never judged at its claimed time.
+        let stranger = try PrivateKey.generate(.ed25519)
+        let unsigned = try f.signed(made, by: [stranger])
+        #expect(throws: TrustStoreError(.thresholdNotMet, "")) { try SealCheck.check(unsigned, context: at1970) }
+        // An install commits the issue time as the new floor; the trusted time then reads it.
+        let path = try BundleFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let directory = try StateDirectory(path: path, sealKey: nil)
+        let store = try TrustStore(directory: directory, pinned: try f.pinned())
+        try store.install(signed, time: at1970.time)
+        #expect(store.state?.timeFloor == BundleFixtures.now)
+        #expect(store.trustedTime().now >= BundleFixtures.now)
     }
 
     struct BadEnvelope: CustomTestStringConvertible, Sendable {

@@ -23,10 +23,15 @@ final class DaemonHarness: @unchecked Sendable {
         return me.deletingLastPathComponent().appendingPathComponent("wscd")
     }
 
+    /// A fake wall clock for wscd (libfaketime's `FAKETIME`, e.g. `@1970-01-02 00:00:00`), or nil for the real one.
+    let fakeTime: String?
+
     init(
-        signUIDs: [UInt32] = [0], rotateUIDs: [UInt32] = [0], extraServer: String = "", extraConfig: String = "",
-        extraState: String = "", start: Bool = true
+        signUIDs: [UInt32] = [0], rotateUIDs: [UInt32] = [0], verifyUIDs: [UInt32]? = nil, extraServer: String = "",
+        extraLog: String = "", extraConfig: String = "", extraState: String = "", start: Bool = true,
+        fakeTime: String? = nil
     ) throws {
+        self.fakeTime = fakeTime
         directory = "/tmp/wscd-test-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -53,6 +58,7 @@ final class DaemonHarness: @unchecked Sendable {
             initial_bundle = "\(directory)/bundle.json"
 
             [authorization]
+            \(verifyUIDs.map { "verify_uids = [\($0.map(String.init).joined(separator: ", "))]" } ?? "")
             sign_uids = [\(signUIDs.map(String.init).joined(separator: ", "))]
             rotate_uids = [\(rotateUIDs.map(String.init).joined(separator: ", "))]
 
@@ -62,6 +68,7 @@ final class DaemonHarness: @unchecked Sendable {
             [log]
             level = "warning"
             format = "text"
+            \(extraLog)
 
             \(extraConfig)
             """
@@ -95,16 +102,20 @@ final class DaemonHarness: @unchecked Sendable {
     func start() throws {
         process.executableURL = Self.wscd
         process.arguments = ["--config", configPath]
+        if let fakeTime { process.environment = try FakeClock.environment(fakeTime) }
         process.standardOutput = FileHandle.nullDevice
         _ = FileManager.default.createFile(atPath: directory + "/stderr.log", contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stderr.log"))
         try process.run()
-        // Ready when the socket answers hello.
+        // Ready when the socket answers hello, or refuses this process (root allowed nothing) with an answer.
         for _ in 0..<400 {
-            if let client = try? WSCClient(socketPath: socketPath, timeoutSeconds: 5),
-                (try? client.call(.hello, [("versions", .array([.integer(1)]))])) != nil
-            {
-                return
+            if let client = try? WSCClient(socketPath: socketPath, timeoutSeconds: 5) {
+                do {
+                    _ = try client.call(.hello, [("versions", .array([.integer(1)]))])
+                    return
+                } catch let error as ProtocolError where error.code == .notAuthorized {
+                    return
+                } catch {}
             }
             guard process.isRunning else { throw HarnessError("wscd exited during start-up: \(stderr)") }
             usleep(25_000)
@@ -159,6 +170,32 @@ final class DaemonHarness: @unchecked Sendable {
             module += [0x00] + size + payload
         }
         return try WasmSigner.sign(module: WasmModule(bytes: module), key: key).module
+    }
+}
+
+/// libfaketime (Debian's `faketime` package, installed by `make deps`) preloaded into the real wscd: its wall clock
+/// reads the given time while the system clock is untouched. Monotonic clocks are left real (timeouts, rate limits).
+enum FakeClock {
+    #if arch(arm64)
+        static let library = "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1"
+    #else
+        static let library = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+    #endif
+    static let at1970 = "@1970-01-02 00:00:00"
+
+    static func environment(_ time: String) throws -> [String: String] {
+        guard FileManager.default.fileExists(atPath: library) else {
+            throw HarnessError("\(library) is missing: install the faketime package (make deps)")
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["LD_PRELOAD"] = library
+        environment["FAKETIME"] = time
+        environment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+        // Without FAKETIME_SHARED, libfaketime's constructor creates shared memory and exports FAKETIME_SHARED
+        // itself, and a Swift program then sees no command-line arguments (its runtime finds argv next to
+        // `environ`, which the export moves). Names that do not exist: no shared clock control is needed.
+        environment["FAKETIME_SHARED"] = "/wsc-no-shm /wsc-no-shm"
+        return environment
     }
 }
 

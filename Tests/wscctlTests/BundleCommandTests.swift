@@ -17,7 +17,8 @@ import WSCCrypto
     func create(version: Int, extra: [String] = []) throws -> WSCCtlRunner.Result {
         try cli.run(
             [
-                "bundle", "create", "-o", "b\(version).json", "--version", "\(version)", "--bundle-key", "root.pk",
+                "bundle", "create", "-o", "b\(version).json", "--bundle-version", "\(version)", "--bundle-key",
+                "root.pk",
                 "--publisher", "alice=alice.pk", "--publisher", "bob=bob.pk", "--valid-days", "30",
             ] + extra)
     }

@@ -30,7 +30,8 @@ import Testing
         _ = try ok(
             cli,
             [
-                "bundle", "create", "-o", "b.json", "--version", "1", "--publisher", "alice=alice.pub", "--publisher",
+                "bundle", "create", "-o", "b.json", "--bundle-version", "1", "--publisher", "alice=alice.pub",
+                "--publisher",
                 "ci=ci.pub", "--policy", "policy.json", "--bundle-key", "root.pub",
             ])
         _ = try ok(cli, ["bundle", "sign", "-i", "b.json", "-o", "b.json", "-k", "root.key"])

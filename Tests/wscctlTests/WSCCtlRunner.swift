@@ -27,11 +27,40 @@ struct WSCCtlRunner {
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
+    /// libfaketime (Debian's `faketime` package, installed by `make deps`): preloaded, the process's wall clock reads
+    /// the given time; monotonic clocks stay real.
+    #if arch(arm64)
+        static let fakeTimeLibrary = "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1"
+    #else
+        static let fakeTimeLibrary = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+    #endif
+    static let at1970 = "@1970-01-02 00:00:00"
+
+    static func environment(fakeTime: String?, _ extra: [String: String]) throws -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "WSCD_SOCKET")
+        if let fakeTime {
+            guard FileManager.default.fileExists(atPath: fakeTimeLibrary) else {
+                throw RunnerError("\(fakeTimeLibrary) is missing: install the faketime package (make deps)")
+            }
+            environment["LD_PRELOAD"] = fakeTimeLibrary
+            environment["FAKETIME"] = fakeTime
+            environment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+            // Without FAKETIME_SHARED, libfaketime's constructor creates shared memory and exports FAKETIME_SHARED
+            // itself, and a Swift program then sees no command-line arguments (its runtime finds argv next to
+            // `environ`, which the export moves). Names that do not exist: no shared clock control is needed.
+            environment["FAKETIME_SHARED"] = "/wsc-no-shm /wsc-no-shm"
+        }
+        environment.merge(extra) { $1 }
+        return environment
+    }
+
     @discardableResult
-    func run(_ arguments: [String]) throws -> Result {
+    func run(_ arguments: [String], fakeTime: String? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
+        process.environment = try Self.environment(fakeTime: fakeTime, environment)
         process.currentDirectoryURL = directory
         let out = Pipe()
         let err = Pipe()
@@ -77,4 +106,9 @@ struct WSCCtlRunner {
     static let module: [UInt8] =
         [0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x60, 0x00, 0x00]
         + custom("producers", Array("wsc tests".utf8)) + custom("debug", [1, 2, 3])
+}
+
+struct RunnerError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
