@@ -4,7 +4,8 @@ SWIFT    ?= swift
 # so the unit and the binary agree for any PREFIX (e.g. make install PREFIX=/usr/local).
 PREFIX   ?= /usr
 DESTDIR  ?=
-APT_PACKAGES := libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config python3 python3-venv systemd openssl faketime
+APT_PACKAGES := libssl-dev libsystemd-dev libcurl4-openssl-dev pkg-config python3 python3-venv systemd openssl faketime \
+                libtss2-dev libtss2-tctildr0 libtss2-tcti-device0 libtss2-tcti-swtpm0 libtss2-rc0 swtpm swtpm-tools tpm2-tools
 # Signing keys on tokens: the PKCS#11 header (p11-kit), OpenSSL's tpm2 provider, and the real tokens the tests start
 # (SoftHSM2 with opensc's pkcs11-tool; swtpm with tpm2-tools).
 TOKEN_PACKAGES := libp11-kit-dev tpm2-openssl softhsm2 opensc swtpm swtpm-tools tpm2-tools
@@ -17,14 +18,18 @@ SHELL    := /bin/bash
 all: build
 
 ## deps: install the C libraries' -dev packages, pkg-config, python3, systemd's tools (systemd-analyze,
-## systemd-socket-activate) and faketime (the tests run wscd and wscctl at 1970 with it) when they are missing;
-## then the token packages (TOKEN_PACKAGES).
+## systemd-socket-activate) and faketime (the tests run wscd and wscctl at 1970 with it) when they are missing; and
+## the TPM 2.0 stack: the TSS headers and libraries (libtss2-dev: esys, tctildr, the device and swtpm TCTIs, loaded
+## with dlopen by CWSCTPM), the software TPM the tests start (swtpm, swtpm-tools) and tpm2-tools (used by the tests
+## to define a wrong NV index); then the token packages for signing keys (TOKEN_PACKAGES).
 deps:
 	@if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists openssl libsystemd libcurl \
 	    && command -v python3 >/dev/null 2>&1 && python3 -c 'import venv' 2>/dev/null \
 	    && command -v systemd-analyze >/dev/null 2>&1 && command -v systemd-socket-activate >/dev/null 2>&1 \
-	    && command -v openssl >/dev/null 2>&1 && command -v faketime >/dev/null 2>&1; then \
-	    echo "deps: openssl $$(pkg-config --modversion openssl), libsystemd $$(pkg-config --modversion libsystemd), libcurl $$(pkg-config --modversion libcurl)"; \
+	    && command -v openssl >/dev/null 2>&1 && command -v faketime >/dev/null 2>&1 \
+	    && pkg-config --exists tss2-esys tss2-tctildr && [ -e "$$(pkg-config --variable=libdir tss2-esys)/libtss2-tcti-swtpm.so.0" ] \
+	    && command -v swtpm >/dev/null 2>&1 && command -v swtpm_setup >/dev/null 2>&1 && command -v tpm2_nvdefine >/dev/null 2>&1; then \
+	    echo "deps: openssl $$(pkg-config --modversion openssl), libsystemd $$(pkg-config --modversion libsystemd), libcurl $$(pkg-config --modversion libcurl), tss2 $$(pkg-config --modversion tss2-esys), $$(swtpm --version | head -1)"; \
 	else \
 	    echo "deps: installing $(APT_PACKAGES)"; \
 	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
@@ -78,6 +83,7 @@ bench: deps pydeps
 	@sh Benchmarks/keyless.sh
 	@sh Benchmarks/tuf.sh
 	@sh Benchmarks/keys.sh
+	@sh Benchmarks/tpm.sh
 	@sh Benchmarks/summary.sh
 
 ## install: binaries in $(PREFIX)/bin, units, sysusers and tmpfiles in $(PREFIX)/lib (systemd reads /usr/lib and

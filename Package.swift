@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Sigstore", targets: ["Sigstore"]),
         .library(name: "KeylessWasm", targets: ["KeylessWasm"]),
         .library(name: "TUF", targets: ["TUF"]),
+        .library(name: "WSCTPM", targets: ["WSCTPM"]),
         .executable(name: "wscctl", targets: ["wscctl"]),
         .executable(name: "wscd", targets: ["wscd"]),
     ],
@@ -29,6 +30,11 @@ let package = Package(
         // the first fetch, so no process links it at start-up.
         .systemLibrary(name: "CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CWSCCurl", dependencies: ["CCurl"]),
+        // A TPM 2.0 NV counter through libtss2-esys and libtss2-tctildr, loaded with dlopen on first use (the TSS
+        // headers come from libtss2-dev); only processes configured with a TPM map them.
+        .target(name: "CWSCTPM"),
+        // The TPM anti-rollback counter (TrustStore's RollbackCounter) and its provisioning; wscd and wscctl only.
+        .target(name: "WSCTPM", dependencies: ["CWSCTPM", "TrustStore"]),
 
         // The only Swift module that imports OpenSSL.
         // PKCS#11 tokens through the standard C API (module loaded with dlopen when a pkcs11: key is used); the
@@ -61,7 +67,7 @@ let package = Package(
             name: "WSCDaemon",
             dependencies: [
                 "WSCProtocol", "WSCJSON", "WSCCrypto", "WasmSignatures", "TrustStore", "Sigstore", "WSCPlatform",
-                "WSCFiles", "WSCConfiguration", "CWSCSys", "TUF",
+                "WSCFiles", "WSCConfiguration", "CWSCSys", "TUF", "WSCTPM",
             ]),
         .executableTarget(name: "wscd", dependencies: ["WSCDaemon"]),
         // wscd's configuration file (/etc/wscd/wscd.toml): strict TOML, every error with file and line.
@@ -70,7 +76,7 @@ let package = Package(
             name: "wscctl",
             dependencies: [
                 "WSCCrypto", "WasmSignatures", "TrustStore", "WSCJSON", "WSCClient", "WSCProtocol", "Sigstore",
-                "KeylessWasm", "TUF", "WSCFiles",
+                "KeylessWasm", "TUF", "WSCFiles", "WSCTPM",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -80,12 +86,13 @@ let package = Package(
         .testTarget(name: "WSCFilesTests", dependencies: ["WSCFiles"]),
         .testTarget(name: "WasmSignaturesTests", dependencies: ["WasmSignatures", "WSCCrypto"]),
         .testTarget(name: "WSCJSONTests", dependencies: ["WSCJSON"]),
-        .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures", "TrustStore"]),
+        .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures", "TrustStore", "WSCTPM"]),
         .testTarget(
             name: "WSCDaemonTests",
             dependencies: [
                 "WSCClient", "WSCProtocol", "WSCJSON", "TrustStore", "WSCCrypto", "WasmSignatures", "Sigstore",
                 "CWSCSys",
+                "WSCTPM",
             ]),
         .testTarget(name: "WSCConfigurationTests", dependencies: ["WSCConfiguration"]),
         .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "WSCCrypto", "WSCJSON"]),

@@ -53,6 +53,15 @@ let package = Package(
             name: "keys-bench",
             dependencies: [.product(name: "WSCCrypto", package: "wsc")]
         ),
+        // Rotate (commit) cost with and without the TPM anti-rollback counter, against swtpm (`sh Benchmarks/tpm.sh`).
+        .executableTarget(
+            name: "tpm-bench",
+            dependencies: [
+                .product(name: "TrustStore", package: "wsc"),
+                .product(name: "WSCTPM", package: "wsc"),
+                .product(name: "WSCCrypto", package: "wsc"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

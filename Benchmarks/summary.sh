@@ -37,6 +37,10 @@ awk -v b="$BEGIN" -v e="$END" '$0 == b { skip = 1 } !skip { print } $0 == e { sk
     echo "### Signing keys: file, PKCS#11, TPM ([benchmarks-keys.md](benchmarks-keys.md))"
     echo
     awk '/^\| key \| open/ { on = 1 } on && /^\|/ { print } on && !/^\|/ { exit }' "$DOCS/benchmarks-keys.md"
+    echo
+    echo "### Rotate with the TPM counter ([benchmarks-tpm.md](benchmarks-tpm.md))"
+    echo
+    awk '/^\| rotate \|/ { on = 1 } on && /^\|/ { print } on && !/^\|/ { exit }' "$DOCS/benchmarks-tpm.md"
     echo "$END"
 } > "$OUT"
 echo "summary.sh: wrote the summary into $OUT" >&2

@@ -16,13 +16,20 @@ public struct PersistedState: Sendable, Hashable {
     /// state can tell. Without a hardware counter a deleted state directory starts a new first boot, so a recent
     /// value on a node in service is worth a look. `nil` in states written before it was recorded.
     public var firstBootAt: Int64?
+    /// The hardware anti-rollback counter's value this state was committed at (``RollbackCounter``), `nil` when
+    /// no hardware counter is configured. In an intent file (`state.next.json`) 0 stands for "the counter's
+    /// first value", unknown before a never-used counter is incremented.
+    public var tpmCounter: UInt64?
 
     /// Creates a state.
-    public init(counter: UInt64, bundleDigest: [UInt8], timeFloor: Int64, firstBootAt: Int64? = nil) {
+    public init(
+        counter: UInt64, bundleDigest: [UInt8], timeFloor: Int64, firstBootAt: Int64? = nil, tpmCounter: UInt64? = nil
+    ) {
         self.counter = counter
         self.bundleDigest = bundleDigest
         self.timeFloor = timeFloor
         self.firstBootAt = firstBootAt
+        self.tpmCounter = tpmCounter
     }
 
     func contentObject() -> JSONObject {
@@ -34,6 +41,7 @@ public struct PersistedState: Sendable, Hashable {
         ]
         // Optional so that states written before it stay byte-identical (and keep their MAC).
         if let firstBootAt { members.append(("firstBootAt", .integer(firstBootAt))) }
+        if let tpmCounter { members.append(("tpmCounter", .integer(Int64(clamping: tpmCounter)))) }
         return try! JSONObject(members)
     }
 
@@ -68,7 +76,8 @@ public struct PersistedState: Sendable, Hashable {
         }
         do {
             try object.rejectUnknownKeys(
-                allowed: ["format", "counter", "bundleDigest", "timeFloor", "firstBootAt", "mac"], "state")
+                allowed: ["format", "counter", "bundleDigest", "timeFloor", "firstBootAt", "tpmCounter", "mac"], "state"
+            )
             let format = try object.require("format", "state").asInteger("state.format")
             guard format == PersistedState.format else {
                 throw TrustStoreError(
@@ -84,8 +93,13 @@ public struct PersistedState: Sendable, Hashable {
                 throw TrustStoreError(.stateUnreadable, "the state file \(path) holds invalid values. \(recover)")
             }
             let firstBootAt = try object.optional("firstBootAt")?.asInteger("state.firstBootAt")
+            let tpmCounter = try object.optional("tpmCounter")?.asInteger("state.tpmCounter")
+            guard (tpmCounter ?? 0) >= 0 else {
+                throw TrustStoreError(.stateUnreadable, "the state file \(path) holds invalid values. \(recover)")
+            }
             let state = PersistedState(
-                counter: UInt64(counter), bundleDigest: digest, timeFloor: floor, firstBootAt: firstBootAt)
+                counter: UInt64(counter), bundleDigest: digest, timeFloor: floor, firstBootAt: firstBootAt,
+                tpmCounter: tpmCounter.map { UInt64($0) })
             let macText = try object.optional("mac")?.asString("state.mac")
             switch (sealKey, macText) {
             case (nil, nil):

@@ -15,6 +15,8 @@ public final class StateDirectory: @unchecked Sendable {
     /// The directory.
     public let path: String
     let sealKey: SecretBytes?
+    /// The hardware anti-rollback counter every commit moves, if configured.
+    public let counter: (any RollbackCounter)?
     /// The writer lock, once ``lock(owner:)`` took it.
     private let lockFile = Mutex<LockFile?>(nil)
     /// Called after each step of a commit with the step's name; tests use it to stop at every point.
@@ -26,12 +28,16 @@ public final class StateDirectory: @unchecked Sendable {
     var statePath: String { path + "/state.json" }
     var bundlePath: String { path + "/bundle.dsse.json" }
     var pendingPath: String { path + "/pending.dsse.json" }
+    /// With a hardware counter only: the state a commit is about to write, written before the counter moves.
+    var nextPath: String { path + "/state.next.json" }
 
     /// Opens (and creates with mode 0700 if missing) a state directory. `sealKey`, when given, authenticates the
-    /// state file with HMAC-SHA-256.
-    public init(path: String, sealKey: SecretBytes?) throws {
+    /// state file with HMAC-SHA-256. `counter`, when given, is a hardware counter that every commit moves and
+    /// every load compares with the state (see ``RollbackCounter``).
+    public init(path: String, sealKey: SecretBytes?, counter: (any RollbackCounter)? = nil) throws {
         self.path = path
         self.sealKey = sealKey
+        self.counter = counter
         var st = stat()
         if stat(path, &st) != 0 {
             guard errno == ENOENT, mkdir(path, 0o700) == 0 else {
@@ -122,6 +128,7 @@ public final class StateDirectory: @unchecked Sendable {
     /// Consistency between the state and the bundle's own version and issue time is checked by ``TrustStore``,
     /// which parses the bundle.
     public func load() throws -> (state: PersistedState, envelope: [UInt8])? {
+        if let counter { try reconcile(with: counter) }
         let stateBytes = try read(statePath, limit: StateDirectory.maximumStateSize)
         let pending = try read(pendingPath, limit: SealCheck.maximumEnvelopeSize)
         guard let stateBytes else {
@@ -191,8 +198,15 @@ public final class StateDirectory: @unchecked Sendable {
     /// point), then the rename into place. Runs under the writer lock, and only if the disk still holds
     /// `previous`, the state the new one was checked against: a writer that loaded before another committed
     /// must not overwrite a higher counter.
-    public func commit(envelope: [UInt8], state: PersistedState, replacing previous: PersistedState?) throws {
-        _ = try withWriterLock {
+    ///
+    /// With a hardware counter, see ``commitCounted(_:envelope:state:previous:)``.
+    ///
+    /// - Returns: the state as committed (with the counter's value when there is one).
+    @discardableResult
+    public func commit(envelope: [UInt8], state: PersistedState, replacing previous: PersistedState?) throws
+        -> PersistedState
+    {
+        try withWriterLock {
             let onDisk = try read(statePath, limit: StateDirectory.maximumStateSize).map {
                 try PersistedState.decode($0, sealKey: sealKey, path: statePath)
             }
@@ -201,6 +215,9 @@ public final class StateDirectory: @unchecked Sendable {
                     .stateLocked,
                     "\(statePath) changed since it was loaded (now at version \(onDisk.map { "\($0.counter)" } ?? "none")): another writer committed; run the command again"
                 )
+            }
+            if let counter {
+                return try commitCounted(counter, envelope: envelope, state: state, previous: previous)
             }
             try write(pendingPath, envelope)
             try afterStep?("pending written")
@@ -211,6 +228,135 @@ public final class StateDirectory: @unchecked Sendable {
             }
             try afterStep?("bundle renamed")
             try syncDirectory()
+            return state
+        }!
+    }
+
+    // MARK: The hardware counter
+
+    /// The commit with a hardware counter at value T (or never used). Each step is durable before the next:
+    ///
+    /// 1. `pending.dsse.json`: the new bundle;
+    /// 2. `state.next.json`: the new state, recording T + 1 (0 when the counter was never used: its first value
+    ///    is unknown until it moves);
+    /// 3. the counter is incremented (T + 1): from here the old state is stale;
+    /// 4. `state.json`: the new state with the counter's new value (the commit point on disk);
+    /// 5. `state.next.json` removed, `pending.dsse.json` renamed to `bundle.dsse.json`.
+    ///
+    /// A kill between 3 and 4 leaves an old state one below the counter, with the intent recording exactly the
+    /// counter's value: ``reconcile(with:)`` finishes that commit instead of calling the old state stale.
+    private func commitCounted(
+        _ counter: any RollbackCounter, envelope: [UInt8], state: PersistedState, previous: PersistedState?
+    ) throws -> PersistedState {
+        let value = try counter.read()
+        if let value, previous?.tpmCounter != value {
+            throw TrustStoreError(
+                .stateStale,
+                "\(counter.name) is at \(value) but the state being replaced records \(previous?.tpmCounter.map { "\($0)" } ?? "no counter value"): another writer moved the counter; restart wscd, and if that refuses, see docs/operations.md (stale state)"
+            )
+        }
+        var intent = state
+        intent.tpmCounter = value.map { $0 + 1 } ?? 0
+        try write(pendingPath, envelope)
+        try afterStep?("pending written")
+        try write(nextPath, intent.encoded(sealKey: sealKey))
+        try afterStep?("intent written")
+        let reached = try counter.increment()
+        try afterStep?("counter incremented")
+        if let value, reached != value + 1 {
+            throw TrustStoreError(
+                .counterUnavailable,
+                "\(counter.name) went from \(value) to \(reached) in one increment: another process uses this NV index; give wscd an index of its own ([state] tpm2_nv_index) and restart it"
+            )
+        }
+        var committed = state
+        committed.tpmCounter = reached
+        try write(statePath, committed.encoded(sealKey: sealKey))
+        try afterStep?("state written")
+        try remove(nextPath)
+        guard rename(pendingPath, bundlePath) == 0 else {
+            throw TrustStoreError(FileError.io("cannot move the new bundle into place"))
+        }
+        try afterStep?("bundle renamed")
+        try syncDirectory()
+        return committed
+    }
+
+    /// Before every load with a hardware counter: finishes a commit killed between the counter's increment and
+    /// the state's write, removes an intent that never reached the counter, then compares the state with the
+    /// counter. A state below the counter (a restored or copied directory) or missing although the counter moved
+    /// (a deleted one) is refused.
+    private func reconcile(with counter: any RollbackCounter) throws {
+        let value = try counter.read()
+        var state = try read(statePath, limit: StateDirectory.maximumStateSize).map {
+            try PersistedState.decode($0, sealKey: sealKey, path: statePath)
+        }
+        if let nextBytes = try read(nextPath, limit: StateDirectory.maximumStateSize) {
+            let next = try? PersistedState.decode(nextBytes, sealKey: sealKey, path: nextPath)
+            let recorded = state?.tpmCounter
+            var finishes = false
+            if let next, let value, let target = next.tpmCounter {
+                let reachedCounter = (target == value && (recorded ?? 0) < value) || (target == 0 && recorded == nil)
+                let pending = try read(pendingPath, limit: SealCheck.maximumEnvelopeSize)
+                finishes =
+                    reachedCounter && pending.map { constantTimeEquals(Digest.sha256($0), next.bundleDigest) } == true
+            }
+            if finishes, var finished = next, let value {
+                // Killed after the increment, before the state: this commit happened, finish it.
+                finished.tpmCounter = value
+                _ = try withWriterLock {
+                    try write(statePath, finished.encoded(sealKey: sealKey))
+                    try remove(nextPath)
+                }
+                state = finished
+            } else {
+                // Killed before the increment (or a leftover after the state was written): not a commit.
+                _ = try withWriterLock { try remove(nextPath) }
+            }
+        }
+        try Self.compare(state, value, counter: counter, directory: path)
+    }
+
+    static func compare(_ state: PersistedState?, _ value: UInt64?, counter: any RollbackCounter, directory: String)
+        throws
+    {
+        let recover =
+            "If the TPM is right and this directory was restored, copied or deleted: stop wscd, move \(directory) away, re-provision the counter (`wscctl state tpm-init --replace`) and install a bundle at least as new as the newest one this node ever accepted (docs/operations.md, \"Stale state\")."
+        switch (state, value) {
+        case (nil, nil):
+            return
+        case (nil, .some(let value)):
+            throw TrustStoreError(
+                .stateStale,
+                "\(directory) holds no anti-rollback state but \(counter.name) is at \(value): the state directory was deleted or replaced. \(recover)"
+            )
+        case (.some(let state), nil):
+            if let recorded = state.tpmCounter {
+                throw TrustStoreError(
+                    .counterUnavailable,
+                    "\(directory)/state.json was committed at \(counter.name) value \(recorded) but that counter was never incremented: the NV index was re-defined, or this is another TPM. Use the TPM and index this node was provisioned with; if the TPM was cleared on purpose, re-provision. \(recover)"
+                )
+            }
+        // A state from before the counter was configured: the next commit records the counter.
+        case (.some(let state), .some(let value)):
+            guard let recorded = state.tpmCounter else {
+                throw TrustStoreError(
+                    .stateStale,
+                    "\(directory)/state.json records no TPM counter value but \(counter.name) is at \(value): the state was written without the TPM (an offline install, or an older state). \(recover)"
+                )
+            }
+            if recorded < value {
+                throw TrustStoreError(
+                    .stateStale,
+                    "stale state: \(directory)/state.json was committed at \(counter.name) value \(recorded), but the TPM is at \(value): this state directory is older than the last commit (restored or copied). \(recover)"
+                )
+            }
+            if recorded > value {
+                throw TrustStoreError(
+                    .counterUnavailable,
+                    "\(directory)/state.json was committed at \(counter.name) value \(recorded), above the TPM's \(value): this is another TPM, or the NV index was re-defined. Use the TPM and index this node was provisioned with. \(recover)"
+                )
+            }
         }
     }
 

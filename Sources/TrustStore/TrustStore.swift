@@ -102,8 +102,7 @@ public final class TrustStore: Sendable {
                 timeFloor: max(current.state?.timeFloor ?? 0, sealed.bundle.issuedAt, TrustedTime.buildFloor),
                 firstBootAt: current.state == nil
                     ? now.raised(to: sealed.bundle.issuedAt).now : current.state?.firstBootAt)
-            try directory.commit(envelope: envelope, state: state, replacing: current.state)
-            current.state = state
+            current.state = try directory.commit(envelope: envelope, state: state, replacing: current.state)
             current.active = sealed
             return sealed
         }

@@ -33,6 +33,12 @@ public struct TrustStoreError: Error, Hashable, Sendable, CustomStringConvertibl
         public static let stateLocked = Code("stateLocked")
         /// No anti-rollback state exists and the configuration requires one (`[state] require_existing`).
         public static let stateMissing = Code("stateMissing")
+        /// The state is older than the hardware anti-rollback counter (a restored or copied state directory), or
+        /// missing although the counter was used (a deleted one).
+        public static let stateStale = Code("stateStale")
+        /// The hardware anti-rollback counter cannot be used: TPM absent or busy, NV index missing or not a counter,
+        /// or a value the state cannot follow.
+        public static let counterUnavailable = Code("counterUnavailable")
         /// The new bundle drops the TUF pin of the active one, and dropping it was not explicitly allowed.
         public static let tufPinDropped = Code("tufPinDropped")
         /// A fetched Sigstore trusted root is not the target the active bundle's TUF pin names, or does not parse.

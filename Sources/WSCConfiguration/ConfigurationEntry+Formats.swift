@@ -78,4 +78,40 @@ extension ConfigurationEntry {
         // 32 bytes fill 42 characters and 4 bits of the 43rd; its 2 remaining bits must be zero.
         return indices[42]! % 4 == 0
     }
+
+    /// A TCTI configuration string: a TCTI name ("device", "swtpm", "mssim", "tabrmd", ...), optionally followed
+    /// by ":" and its configuration, printable, without spaces.
+    func tcti() throws -> String {
+        let value = try string("a string holding a TCTI such as \"device:/dev/tpmrm0\" or \"swtpm:port=2321\"")
+        let tctiName = value.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+        let nameValid =
+            !tctiName.isEmpty
+            && tctiName.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }
+        guard nameValid, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw error(
+                .invalidValue,
+                "\(name) = \"\(value)\" is not a TCTI; allowed: NAME or NAME:CONFIG without spaces, such as \"device:/dev/tpmrm0\", \"swtpm:port=2321\" or \"tabrmd\""
+            )
+        }
+        return value
+    }
+
+    /// A TPM NV index for an owner-defined counter: an integer (TOML reads 0x01500016) or a string "0x01500016",
+    /// in 0x01000000...0x01FFFFFF.
+    func nvIndex() throws -> UInt32 {
+        let range: ClosedRange<UInt32> = 0x0100_0000...0x01FF_FFFF
+        let allowed = "allowed: an NV index in 0x01000000...0x01FFFFFF, such as 0x01500016"
+        var value: UInt32?
+        if node.type == .int, let int = node.int {
+            value = UInt32(exactly: int)
+        } else if node.type == .string, let text = node.string {
+            value = text.hasPrefix("0x") ? UInt32(text.dropFirst(2), radix: 16) : UInt32(text)
+        } else {
+            throw wrongType("an integer or string holding an NV index such as 0x01500016", found: node)
+        }
+        guard let value, range.contains(value) else {
+            throw error(.outOfRange, "\(name) is not an owner NV index; \(allowed)")
+        }
+        return value
+    }
 }

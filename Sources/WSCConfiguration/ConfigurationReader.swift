@@ -7,7 +7,9 @@ struct ConfigurationReader {
         "reserved_connections", "max_buffered_bytes", "max_frame_bytes", "max_requests_in_flight",
         "idle_timeout_seconds", "read_timeout_seconds", "workers",
     ]
-    static let stateKeys = ["directory", "seal_key", "require_existing"]
+    static let stateKeys = [
+        "directory", "seal_key", "require_existing", "rollback_counter", "tpm2_tcti", "tpm2_nv_index",
+    ]
     static let trustKeys = ["pinned_keys", "pinned_threshold", "initial_bundle"]
     static let authorizationKeys = [
         "verify_uids", "verify_groups", "sign_uids", "sign_groups", "rotate_uids", "rotate_groups",
@@ -137,6 +139,10 @@ struct ConfigurationReader {
             case "directory": state.directory = try entry.absolutePath()
             case "seal_key": state.sealKeyPath = try entry.absolutePath()
             case "require_existing": state.requireExisting = try entry.boolean()
+            case "rollback_counter":
+                state.rollbackCounter = .init(rawValue: try entry.oneOf(["none", "tpm2"])) ?? .none
+            case "tpm2_tcti": state.tpm2TCTI = try entry.tcti()
+            case "tpm2_nv_index": state.tpm2NVIndex = try entry.nvIndex()
             default: throw unknownKey(entry, allowed: Self.stateKeys)
             }
         }

@@ -61,9 +61,23 @@ public struct DaemonConfiguration: Sendable, Hashable {
         /// treating it as a first boot. Without a hardware counter a deleted state looks exactly like a new
         /// node; a node provisioned once (its state written before it ships) sets this so deletion stops it.
         public var requireExisting: Bool = false
+        /// `rollback_counter`: the hardware anti-rollback counter every commit moves ("none" or "tpm2").
+        public var rollbackCounter: RollbackCounterKind = .none
+        /// `tpm2_tcti`: the TCTI configuration string of the TPM ("device:/dev/tpmrm0", "swtpm:port=2321").
+        public var tpm2TCTI: String = "device:/dev/tpmrm0"
+        /// `tpm2_nv_index`: the TPM NV index of the counter, in the owner range 0x01000000...0x01FFFFFF.
+        public var tpm2NVIndex: UInt32 = 0x0150_0016
 
         /// The defaults.
         public init() {}
+    }
+
+    /// `[state] rollback_counter`.
+    public enum RollbackCounterKind: String, Sendable, Hashable {
+        /// The state directory alone: a deleted directory is a first boot, a restored one goes unnoticed.
+        case none
+        /// A TPM 2.0 NV counter (TPM2_NT_COUNTER) at `tpm2_nv_index`, reached through `tpm2_tcti`.
+        case tpm2
     }
 
     /// `[trust]`: the keys pinned in the configuration and the first bundle.

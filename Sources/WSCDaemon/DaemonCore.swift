@@ -521,6 +521,7 @@ final class DaemonCore: Sendable {
             ("counter", trust.state.map { .integer(Int64(clamping: $0.counter)) } ?? .null),
             ("stateSealed", .bool(trust.directory.isSealed)),
             ("firstBootAt", trust.state?.firstBootAt.map { .string(RFC3339.format($0)) } ?? .null),
+            ("rollbackCounter", try rollbackCounterStatus()),
             ("timeFloor", .string(RFC3339.format(time.floor))), ("trustedTime", .string(RFC3339.format(time.now))),
             ("clockReliable", .bool(time.clockReliable)),
             ("clockSynchronized", time.clockSynchronized.map { .bool($0) } ?? .null),
@@ -552,6 +553,33 @@ final class DaemonCore: Sendable {
             ("verifyLatencyMicroseconds", latency),
             ("lastRefresh", try refreshStatus()),
         ])
+    }
+
+    /// The hardware anti-rollback counter as `status` shows it: the value the state was committed at, the TPM's
+    /// value now, and whether they agree ("current"), or why not.
+    func rollbackCounterStatus() throws -> JSONValue {
+        guard let counter = trust.directory.counter else { return .string("none") }
+        let recorded = trust.state?.tpmCounter
+        var members: [(String, JSONValue)] = [
+            ("name", .string(counter.name)),
+            ("stateValue", recorded.map { .integer(Int64(clamping: $0)) } ?? .null),
+        ]
+        do {
+            let value = try counter.read()
+            members.append(("tpmValue", value.map { .integer(Int64(clamping: $0)) } ?? .null))
+            let verdict: String
+            switch (recorded, value) {
+            case (let r?, let v?) where r == v: verdict = "current"
+            case (let r?, let v?) where r < v: verdict = "stale: the TPM moved past this state (see docs/operations.md)"
+            case (nil, nil): verdict = "not used yet (the next install records it)"
+            default: verdict = "mismatch: the TPM does not match this state (see docs/operations.md)"
+            }
+            members.append(("state", .string(verdict)))
+        } catch let error as TrustStoreError {
+            members.append(("tpmValue", .null))
+            members.append(("state", .string("unavailable: \(error.reason)")))
+        }
+        return .object(try JSONObject(members))
     }
 
     /// Where keyless verification takes its Sigstore trust root from: `none`, `embedded`, or

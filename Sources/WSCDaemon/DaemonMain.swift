@@ -6,6 +6,7 @@ import WSCCrypto
 import WSCFiles
 import WSCJSON
 import WSCPlatform
+import WSCTPM
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -175,7 +176,16 @@ public enum DaemonMain {
         } else {
             log.warning("the trust state is not sealed: configure [state] seal_key or the credential wscd-seal-key")
         }
-        let directory = try StateDirectory(path: config.state.directory, sealKey: sealKey)
+        var counter: TPMCounter?
+        if config.state.rollbackCounter == .tpm2 {
+            counter = TPMCounter(tcti: config.state.tpm2TCTI, index: config.state.tpm2NVIndex)
+            if sealKey == nil {
+                log.warning(
+                    "rollback_counter = \"tpm2\" with an unsealed state: whoever can edit state.json can also rewrite the TPM value it records; configure a seal key"
+                )
+            }
+        }
+        let directory = try StateDirectory(path: config.state.directory, sealKey: sealKey, counter: counter)
         // The one owner of the state while wscd runs: offline writers and a second wscd are refused. A check of
         // the configuration only reads, so it does not take it (wscd may well be running).
         if !checkOnly {
@@ -203,6 +213,12 @@ public enum DaemonMain {
             pinned = try KeyThreshold(keys: keys, threshold: config.trust.pinnedThreshold)
         }
         let store = try TrustStore(directory: directory, pinned: pinned)
+        if let counter {
+            let recorded = store.state?.tpmCounter.map { "\($0)" } ?? "none yet"
+            log.info(
+                "anti-rollback counter: \(counter.name), state committed at \(recorded)",
+                [("TPM_NV_INDEX", counter.indexText)])
+        }
         if store.state == nil {
             try FirstBoot.begin(store, config: config, log: log, checkOnly: checkOnly)
         }

@@ -35,6 +35,13 @@ enum FirstBoot {
             return
         }
         let sealed = try store.install(bytes)
+        if config.state.rollbackCounter == .tpm2 {
+            // The load refused a missing state on a used counter: this one was never used, a genuine first boot.
+            log.notice(
+                "first boot: no anti-rollback state in \(directory) and the TPM counter was never used; installed the initial trust bundle version \(sealed.version), committed at TPM value \(store.state?.tpmCounter.map { "\($0)" } ?? "-")",
+                [("FIRST_BOOT", "1"), ("BUNDLE_VERSION", "\(sealed.version)")])
+            return
+        }
         log.warning(
             "first boot: no anti-rollback state in \(directory); installed the initial trust bundle version \(sealed.version). Without a TPM a deleted state directory looks the same: if this node was in service, check why its state is gone, and set [state] require_existing = true on provisioned nodes",
             [("FIRST_BOOT", "1"), ("BUNDLE_VERSION", "\(sealed.version)")])

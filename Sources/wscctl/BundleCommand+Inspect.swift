@@ -294,7 +294,7 @@ struct BundleInstallCommand: ParsableCommand {
     func run() throws {
         let store = try BundleFiles.openStore(
             stateDir: state.stateDir, sealKey: state.sealKey, pinned: state.pinnedKey, threshold: state.pinnedThreshold,
-            forWriting: true)
+            forWriting: true, counter: state.counter)
         let (bytes, _) = try BundleFiles.loadEnvelope(input)
         do {
             let firstBoot = store.state == nil
@@ -323,7 +323,8 @@ struct BundleStatusCommand: ParsableCommand {
 
     func run() throws {
         let store = try BundleFiles.openStore(
-            stateDir: state.stateDir, sealKey: state.sealKey, pinned: state.pinnedKey, threshold: state.pinnedThreshold)
+            stateDir: state.stateDir, sealKey: state.sealKey, pinned: state.pinnedKey, threshold: state.pinnedThreshold,
+            counter: state.counter)
         let time = store.trustedTime()
         guard let active = store.active, let persisted = store.state else {
             print("no trust bundle installed in \(state.stateDir)")
@@ -334,6 +335,10 @@ struct BundleStatusCommand: ParsableCommand {
         print(
             "first boot       \(persisted.firstBootAt.map(RFC3339.format) ?? "not recorded (state older than this wsc)")"
         )
+        if let counter = state.counter {
+            // Loading compared the state with the TPM: reaching here means they agree.
+            print("tpm counter      \(counter.name) at \(persisted.tpmCounter.map { "\($0)" } ?? "-") (current)")
+        }
         print("time floor       \(RFC3339.format(persisted.timeFloor))")
         print(
             "trusted time     \(RFC3339.format(time.now)) (system clock \(time.clockReliable ? "reliable" : "BELOW the floor: unreliable"))"

@@ -2,6 +2,7 @@ import ArgumentParser
 import TrustStore
 import WSCCrypto
 import WSCJSON
+import WSCTPM
 
 struct BundleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,7 +65,8 @@ enum BundleFiles {
     /// Opens a state directory. A writer (`forWriting`) first takes its lock, so it is refused while wscd runs
     /// there; a reader takes none and never waits.
     static func openStore(
-        stateDir: String, sealKey: String?, pinned: [String], threshold: Int, forWriting: Bool = false
+        stateDir: String, sealKey: String?, pinned: [String], threshold: Int, forWriting: Bool = false,
+        counter: TPMCounter? = nil
     ) throws -> TrustStore {
         do {
             var seal: SecretBytes?
@@ -75,7 +77,7 @@ enum BundleFiles {
                 }
                 seal = SecretBytes(consuming: &bytes)
             }
-            let directory = try StateDirectory(path: stateDir, sealKey: seal)
+            let directory = try StateDirectory(path: stateDir, sealKey: seal, counter: counter)
             if forWriting { try directory.lock(owner: "wscctl") }
             let pinnedKeys =
                 pinned.isEmpty ? nil : try keyThreshold(pinned, threshold: threshold, option: "--pinned-key")
@@ -98,6 +100,18 @@ struct StateOptions: ParsableArguments {
 
     @Option(help: "How many pinned keys must sign the first bundle.")
     var pinnedThreshold: Int = 1
+
+    @Option(
+        help:
+            "TCTI of the TPM whose NV counter guards this state (wscd's [state] tpm2_tcti, e.g. device:/dev/tpmrm0); give it on nodes with rollback_counter = \"tpm2\"."
+    )
+    var tpmTcti: String?
+
+    @Option(help: "NV index of the TPM counter (wscd's [state] tpm2_nv_index).", transform: TPMOptions.parseIndex)
+    var tpmNvIndex: UInt32 = TPMCounter.defaultIndex
+
+    /// The TPM counter, when `--tpm-tcti` was given.
+    var counter: TPMCounter? { tpmTcti.map { TPMCounter(tcti: $0, index: tpmNvIndex) } }
 }
 
 struct BundleCreateCommand: ParsableCommand {

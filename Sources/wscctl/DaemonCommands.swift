@@ -83,6 +83,13 @@ struct StatusCommand: ParsableCommand {
         )
         // Without a hardware counter, a recent first boot on a node long in service means its state was deleted.
         print("first boot      \(text(result["firstBootAt"]))")
+        if case .object(let tpm) = result["rollbackCounter"] ?? .null {
+            print(
+                "tpm counter     \(text(tpm["name"])): state at \(text(tpm["stateValue"])), TPM at \(text(tpm["tpmValue"])): \(text(tpm["state"]))"
+            )
+        } else {
+            print("tpm counter     none (rollback_counter = \"none\")")
+        }
         print("signing key     \(text(result["signingKeyId"])); retired: \(text(result["retiredKeyIds"]))")
         print("signing key in  \(text(result["signingKeySource"])) (\(text(result["signingKeyType"])))")
         if case .string(let error) = result["signingKeyError"] ?? .null { print("signing key err \(error)") }

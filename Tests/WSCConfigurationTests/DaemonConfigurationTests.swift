@@ -189,7 +189,7 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
             "socket", "socket_mode", "socket_group", "max_connections", "max_connections_per_uid",
             "reserved_connections", "max_buffered_bytes", "max_frame_bytes", "max_requests_in_flight",
             "idle_timeout_seconds", "read_timeout_seconds", "workers", "directory", "seal_key", "require_existing",
-            "pinned_keys",
+            "rollback_counter", "tpm2_tcti", "tpm2_nv_index", "pinned_keys",
             "pinned_threshold", "initial_bundle", "verify_uids", "verify_groups", "sign_uids", "sign_groups",
             "rotate_uids", "rotate_groups", "key", "generate_if_missing", "requests_per_minute", "pkcs11_module",
             "tpm2_tcti", "level", "format", "refusal_interval_seconds",
@@ -208,7 +208,40 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         #expect(configuration.server.socketGroup == "wsc")
     }
 
+    @Test func tpmCounterKeysParse() throws {
+        let defaults = DaemonConfiguration().state
+        #expect(defaults.rollbackCounter == .none)
+        #expect(defaults.tpm2TCTI == "device:/dev/tpmrm0")
+        #expect(defaults.tpm2NVIndex == 0x0150_0016)
+        let hex = try DaemonConfiguration.parse(
+            text: "[state]\nrollback_counter = \"tpm2\"\ntpm2_tcti = \"swtpm:port=2321\"\ntpm2_nv_index = 0x01500020\n",
+            file: "tpm.toml")
+        #expect(hex.state.rollbackCounter == .tpm2)
+        #expect(hex.state.tpm2TCTI == "swtpm:port=2321")
+        #expect(hex.state.tpm2NVIndex == 0x0150_0020)
+        let string = try DaemonConfiguration.parse(text: "[state]\ntpm2_nv_index = \"0x01800001\"\n", file: "tpm.toml")
+        #expect(string.state.tpm2NVIndex == 0x0180_0001)
+    }
+
     static let badConfigurations: [BadConfiguration] = [
+        .init(
+            name: "unknown rollback counter", text: "[state]\n\nrollback_counter = \"tpm\"\n", line: 3,
+            code: .invalidValue, mentions: "allowed: none, tpm2"),
+        .init(
+            name: "TCTI with a space", text: "[state]\ntpm2_tcti = \"device: /dev/tpmrm0\"\n", line: 2,
+            code: .invalidValue, mentions: "is not a TCTI"),
+        .init(
+            name: "empty TCTI", text: "[state]\ntpm2_tcti = \"\"\n", line: 2, code: .invalidValue,
+            mentions: "is not a TCTI"),
+        .init(
+            name: "NV index outside the owner range", text: "[state]\ntpm2_nv_index = 0x81000001\n", line: 2,
+            code: .outOfRange, mentions: "0x01000000...0x01FFFFFF"),
+        .init(
+            name: "NV index not a number", text: "[state]\ntpm2_nv_index = \"counter\"\n", line: 2,
+            code: .outOfRange, mentions: "not an owner NV index"),
+        .init(
+            name: "NV index as a boolean", text: "[state]\ntpm2_nv_index = true\n", line: 2, code: .wrongType,
+            mentions: "NV index"),
         .init(
             name: "unknown table", text: "[server]\nworkers = 1\n\n[servr]\nworkers = 2\n", line: 4,
             code: .unknownKey, mentions: "allowed tables: [server], [state]"),

@@ -28,7 +28,8 @@ final class DaemonHarness: @unchecked Sendable {
 
     init(
         signUIDs: [UInt32] = [0], rotateUIDs: [UInt32] = [0], verifyUIDs: [UInt32]? = nil, extraServer: String = "",
-        extraLog: String = "", extraConfig: String = "", signing: String = "generate_if_missing = true",
+        extraLog: String = "", extraConfig: String = "", extraState: String = "",
+        signing: String = "generate_if_missing = true",
         extraPublishers: [(String, PublicKey)] = [], environment: [String: String] = [:], start: Bool = true,
         fakeTime: String? = nil
     ) throws {
@@ -54,6 +55,7 @@ final class DaemonHarness: @unchecked Sendable {
 
             [state]
             directory = "\(directory)/state"
+            \(extraState)
 
             [trust]
             pinned_keys = ["\(directory)/root.pub"]
