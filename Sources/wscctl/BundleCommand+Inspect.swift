@@ -177,7 +177,9 @@ struct BundleImportWscCommand: ParsableCommand {
     @Option(name: [.customShort("o"), .customLong("output-file")], help: "Envelope to write.")
     var output: String
 
-    @Option(help: "Version of the new bundle (default: the legacy version).")
+    @Option(
+        name: .customLong("bundle-version"),
+        help: "Version of the new bundle (default: the legacy version; --version is wscctl's own flag).")
     var version: UInt64?
 
     @Option(help: "Key that may sign the next bundle (repeatable).")
