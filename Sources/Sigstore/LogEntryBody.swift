@@ -76,7 +76,8 @@ enum LogEntryBody {
 
     /// PEM as Sigstore clients write it: Base64 in 64-character lines, every line (the last too) ending in a newline.
     static func pemText(_ der: [UInt8], label: String) -> [UInt8] {
-        let base64 = Array(Base64.encode(der).utf8)
+        var base64: [UInt8] = []
+        Base64.encode(der, appendingTo: &base64)
         var out: [UInt8] = []
         out.reserveCapacity(base64.count + base64.count / 64 + 2 * label.utf8.count + 40)
         out += "-----BEGIN \(label)-----\n".utf8

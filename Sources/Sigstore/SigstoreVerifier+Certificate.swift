@@ -109,10 +109,13 @@ extension SigstoreVerifier {
     }
 
     /// Checks the certificate's identity and issuer against the policy; returns the matched pair.
-    func verifyIdentity(_ leaf: Certificate, policy: VerificationPolicy) throws -> (String, String) {
+    /// `alternativeNames` are the leaf's subject alternative names when the caller has them already.
+    func verifyIdentity(
+        _ leaf: Certificate, alternativeNames: [GeneralName]? = nil, policy: VerificationPolicy
+    ) throws -> (String, String) {
         let issuer = try Self.oidcIssuer(leaf)
         var names: [String] = []
-        for name in leaf.subjectAlternativeNames {
+        for name in alternativeNames ?? leaf.subjectAlternativeNames {
             switch name {
             case .email(let value), .uri(let value): names.append(value)
             default: break
@@ -177,9 +180,9 @@ extension SigstoreVerifier {
 }
 
 extension SigstoreVerifier {
-    /// Every email, URI and DNS subject alternative name, as encoded.
-    static func names(of leaf: Certificate) -> [String] {
-        leaf.subjectAlternativeNames.compactMap {
+    /// Every email, URI and DNS name of `alternativeNames` (a leaf's subject alternative names), as encoded.
+    static func names(_ alternativeNames: [GeneralName]) -> [String] {
+        alternativeNames.compactMap {
             switch $0 {
             case .email(let value), .uri(let value), .dns(let value): value
             default: nil

@@ -87,7 +87,7 @@ extension SigstoreVerifier {
         var out: [UInt8] = []
         out.reserveCapacity((body.count + 2) / 3 * 4 + logID.count * 2 + 100)
         out += #"{"body":""#.utf8
-        out += Base64.encode(body).utf8
+        Base64.encode(body, appendingTo: &out)
         out += #"","integratedTime":"#.utf8
         out += String(integratedTime).utf8
         out += #","logID":""#.utf8

@@ -9,9 +9,19 @@ public enum Base64 {
 
     /// Standard Base64 with `=` padding.
     public static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        encode(bytes, appendingTo: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the standard Base64 (with `=` padding) of `bytes` to `out`, written in place: verification encodes
+    /// whole log entry bodies (SET payloads).
+    public static func encode(_ bytes: [UInt8], appendingTo out: inout [UInt8]) {
         let count = (bytes.count + 2) / 3 * 4
-        // One allocation, written in place: verification encodes whole log entry bodies (SET payloads).
-        let out = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+        let base = out.count
+        out.append(contentsOf: repeatElement(0, count: count))
+        out.withUnsafeMutableBufferPointer { whole in
+            let buffer = UnsafeMutableBufferPointer(rebasing: whole[base...])
             alphabet.withUnsafeBufferPointer { table in
                 bytes.withUnsafeBufferPointer { input in
                     var i = 0
@@ -35,9 +45,7 @@ public enum Base64 {
                     }
                 }
             }
-            initialized = count
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes standard padded Base64; `nil` if any character, the padding or the trailing bits are wrong.
