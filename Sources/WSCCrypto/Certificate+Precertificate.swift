@@ -9,7 +9,8 @@ extension Certificate {
     public func tbsCertificateDER(removingExtension oid: String) throws -> [UInt8] {
         // Cut the extension out of the DER directly: a copy, a delete and a re-encode through OpenSSL cost a
         // full certificate decode, several times the SCT signature check itself.
-        if let encoded = DERWalker.encodeOID(oid), let tbs = DERWalker.tbsRemovingExtension(der, oidContent: encoded) {
+        let encoded = oid == DERWalker.sctListOID ? DERWalker.sctListOIDContent : DERWalker.encodeOID(oid)
+        if let encoded, let tbs = DERWalker.tbsRemovingExtension(der, oidContent: encoded) {
             return tbs
         }
         return try tbsCertificateDERThroughOpenSSL(removingExtension: oid)
@@ -55,6 +56,10 @@ enum DERWalker {
         let contentStart: Int
         let end: Int
     }
+
+    /// The embedded SCT list extension, the one every keyless verification cuts, encoded once.
+    static let sctListOID = "1.3.6.1.4.1.11129.2.4.2"
+    static let sctListOIDContent = encodeOID(sctListOID)
 
     static func element(_ b: [UInt8], at i: Int, limit: Int) -> Element? {
         guard i + 2 <= limit else { return nil }
