@@ -40,7 +40,7 @@ struct Checkpoint {
         }
 
         let text = String(decoding: signedText.dropLast(), as: UTF8.self)
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let lines = Checkpoint.lines(text)
         guard lines.count >= 3 else { throw fail("the note needs an origin, a tree size and a root hash") }
         guard !lines[0].isEmpty else { throw fail("the origin line is empty") }
         origin = String(lines[0])
@@ -59,7 +59,7 @@ struct Checkpoint {
 
         var signatures: [SignatureLine] = []
         let blockText = String(decoding: block.dropLast(), as: UTF8.self)
-        for line in blockText.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in Checkpoint.lines(blockText) {
             guard line.hasPrefix("\u{2014} ") else { throw fail("a signature line does not start with an em dash") }
             let fields = line.dropFirst(2).split(separator: " ", omittingEmptySubsequences: false)
             guard fields.count == 2, !fields[0].isEmpty, let raw = Base64.decode(fields[1]), raw.count >= 5 else {
@@ -71,6 +71,14 @@ struct Checkpoint {
         }
         guard !signatures.isEmpty else { throw fail("no signature lines") }
         self.signatures = signatures
+    }
+
+    /// `text` split at line feeds, empty lines kept. Byte by byte when there is no carriage return: a line feed is
+    /// then always a Character of its own, so this is what splitting the Characters gives, without the grapheme
+    /// breaking. With a carriage return (CR LF is one Character), the Characters are split as they are.
+    static func lines(_ text: String) -> [Substring] {
+        guard !text.utf8.contains(0x0D) else { return text.split(separator: "\n", omittingEmptySubsequences: false) }
+        return text.utf8.split(separator: 0x0A, omittingEmptySubsequences: false).map { Substring($0) }
     }
 
     /// Checks that a signature line named `name` with the key hint `logID[0..<4]` verifies under the log's

@@ -32,12 +32,14 @@ struct FieldReader {
     /// (CR, LF) are skipped, as Go's decoder (and so protojson) does: `base64` tools wrap long values.
     func base64(_ value: JSONValue?, _ path: String) throws -> [UInt8] {
         var text = try string(value, path)
+        // Line breaks are not Base64 characters, so a value that decodes as it is has none: only a value that
+        // fails is searched for them.
+        if let bytes = Base64.decode(text) { return bytes }
         let hasLineBreaks =
             text.utf8.withContiguousStorageIfAvailable { $0.contains(0x0A) || $0.contains(0x0D) }
             ?? text.utf8.contains { $0 == 0x0A || $0 == 0x0D }
-        if hasLineBreaks {
-            text = String(decoding: text.utf8.filter { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
-        }
+        guard hasLineBreaks else { throw SigstoreError(code, "\(path) is not valid base64") }
+        text = String(decoding: text.utf8.filter { $0 != 0x0A && $0 != 0x0D }, as: UTF8.self)
         guard let bytes = Base64.decode(text) else { throw SigstoreError(code, "\(path) is not valid base64") }
         return bytes
     }

@@ -58,6 +58,8 @@ enum LogEntryBody {
     /// The PEM certificate or public key in a body, base64 of the PEM text, must be the signer.
     static func checkPEM(_ value: JSONValue?, _ path: String, signer: Signer) throws {
         let pemBytes = try reader.base64(value, path)
+        // The usual case first: the leaf in the PEM form Sigstore clients log, compared byte for byte.
+        if case .certificate(let leaf) = signer, pemBytes == pemText(leaf.der, label: "CERTIFICATE") { return }
         let pem = String(decoding: pemBytes, as: UTF8.self)
         switch signer {
         case .certificate(let leaf):
@@ -70,6 +72,24 @@ enum LogEntryBody {
                 throw fail("\(path) is not the expected public key")
             }
         }
+    }
+
+    /// PEM as Sigstore clients write it: Base64 in 64-character lines, every line (the last too) ending in a newline.
+    static func pemText(_ der: [UInt8], label: String) -> [UInt8] {
+        var base64: [UInt8] = []
+        Base64.encode(der, appendingTo: &base64)
+        var out: [UInt8] = []
+        out.reserveCapacity(base64.count + base64.count / 64 + 2 * label.utf8.count + 40)
+        out += "-----BEGIN \(label)-----\n".utf8
+        var start = 0
+        while start < base64.count {
+            let end = min(start + 64, base64.count)
+            out += base64[start..<end]
+            out.append(0x0A)
+            start = end
+        }
+        out += "-----END \(label)-----\n".utf8
+        return out
     }
 
     static func hashedRekordV001(_ spec: JSONObject, signer: Signer, digest: [UInt8], signature: [UInt8]) throws {

@@ -4,19 +4,21 @@ import WSCCrypto
 enum MerkleTree {
     /// `SHA-256(0x00 || leaf)`.
     static func leafHash(_ leaf: [UInt8]) -> [UInt8] {
-        let hasher = StreamingHasher(.sha256)
-        hasher.update([0x00])
-        hasher.update(leaf)
-        return hasher.finalize()
+        var input: [UInt8] = []
+        input.reserveCapacity(leaf.count + 1)
+        input.append(0x00)
+        input += leaf
+        return Digest.sha256(input)
     }
 
     /// `SHA-256(0x01 || left || right)`.
     static func nodeHash(_ left: [UInt8], _ right: [UInt8]) -> [UInt8] {
-        let hasher = StreamingHasher(.sha256)
-        hasher.update([0x01])
-        hasher.update(left)
-        hasher.update(right)
-        return hasher.finalize()
+        var input: [UInt8] = []
+        input.reserveCapacity(left.count + right.count + 1)
+        input.append(0x01)
+        input += left
+        input += right
+        return Digest.sha256(input)
     }
 
     /// The root hash computed from an inclusion proof (RFC 9162 section 2.1.3.2), or `nil` when the proof

@@ -10,6 +10,31 @@ enum ProtoJSON {
     static let maximumDepth = 64
 
     static func normalize(_ value: JSONValue, code: SigstoreError.Code, depth: Int = 0) throws -> JSONValue {
+        // Documents as Sigstore clients write them (lowerCamel, no nulls) are already normal: return them as they
+        // are rather than rebuilding every object. Anything else (or a too deep document) takes the full path.
+        if isNormal(value, depth: depth) { return value }
+        return try rewrite(value, code: code, depth: depth)
+    }
+
+    /// Whether `value` has no null member and no key with an underscore, within ``maximumDepth``.
+    static func isNormal(_ value: JSONValue, depth: Int) -> Bool {
+        guard depth <= maximumDepth else { return false }
+        switch value {
+        case .object(let object):
+            for member in object.members {
+                if case .null = member.value { return false }
+                if member.key.utf8.contains(0x5F) { return false }
+                if !isNormal(member.value, depth: depth + 1) { return false }
+            }
+            return true
+        case .array(let items):
+            return items.allSatisfy { isNormal($0, depth: depth + 1) }
+        default:
+            return true
+        }
+    }
+
+    static func rewrite(_ value: JSONValue, code: SigstoreError.Code, depth: Int) throws -> JSONValue {
         guard depth <= maximumDepth else { throw SigstoreError(code, "the document nests deeper than 64 levels") }
         switch value {
         case .object(let object):
@@ -23,7 +48,7 @@ enum ProtoJSON {
                     throw SigstoreError(
                         code, "the field \"\(key)\" is given twice (as \"\(member.key)\" and another spelling)")
                 }
-                members.append((key, try normalize(member.value, code: code, depth: depth + 1)))
+                members.append((key, try rewrite(member.value, code: code, depth: depth + 1)))
             }
             do {
                 return .object(try JSONObject(members))
@@ -31,7 +56,7 @@ enum ProtoJSON {
                 throw SigstoreError(code, error.reason)
             }
         case .array(let items):
-            return .array(try items.map { try normalize($0, code: code, depth: depth + 1) })
+            return .array(try items.map { try rewrite($0, code: code, depth: depth + 1) })
         default:
             return value
         }

@@ -2,10 +2,29 @@ import WSCCrypto
 import WSCJSON
 
 extension SigstoreVerifier {
+    /// The CA certificate that issued a Fulcio leaf, with what the trusted root computed for it at load.
+    struct IssuingCA {
+        let certificate: Certificate
+        let subject: String
+        /// SHA-256 of the CA's SubjectPublicKeyInfo.
+        let keyHash: [UInt8]
+
+        init(_ certificate: Certificate, in authority: TrustedRoot.Authority) {
+            self.certificate = certificate
+            if let index = authority.chain.firstIndex(where: { $0 === certificate }) {
+                subject = authority.subjects[index]
+                keyHash = authority.keyHashes[index]
+            } else {
+                subject = certificate.subject
+                keyHash = Digest.sha256(certificate.subjectPublicKeyInfoDER)
+            }
+        }
+    }
+
     /// Validates `leaf` to a trusted Fulcio CA at every time in `times` (and the CA's `validFor` then);
     /// returns the certificate that issued the leaf.
-    func verifyChain(_ leaf: Certificate, at times: [Int64]) throws -> Certificate {
-        var issuer: Certificate? = nil
+    func verifyChain(_ leaf: Certificate, at times: [Int64]) throws -> IssuingCA {
+        var issuer: IssuingCA? = nil
         for time in times {
             var reasons: [String] = []
             var found = false
@@ -21,7 +40,7 @@ extension SigstoreVerifier {
                     let chain = try validator.validate(
                         leaf: leaf, intermediates: [], at: time,
                         requiredExtendedKeyUsage: Certificate.codeSigningEKU)
-                    issuer = chain.count > 1 ? chain[1] : nil
+                    issuer = chain.count > 1 ? IssuingCA(chain[1], in: authority) : nil
                     found = true
                     break
                 } catch let error as CryptoError {
@@ -48,13 +67,12 @@ extension SigstoreVerifier {
     }
 
     /// Requires an embedded SCT from a trusted CT log that verifies over the precertificate.
-    func verifySCT(_ leaf: Certificate, issuer: Certificate) throws {
+    func verifySCT(_ leaf: Certificate, issuer: IssuingCA) throws {
         let scts = try SignedCertificateTimestamp.embedded(in: leaf)
         let tbs: [UInt8]
-        let issuerKeyHash: [UInt8]
+        let issuerKeyHash = issuer.keyHash
         do {
             tbs = try leaf.tbsCertificateDER(removingExtension: SignedCertificateTimestamp.extensionOID)
-            issuerKeyHash = Digest.sha256(issuer.subjectPublicKeyInfoDER)
         } catch let error as CryptoError {
             throw SigstoreError(.sctInvalid, "cannot rebuild the precertificate: \(error.reason)")
         }
@@ -91,10 +109,13 @@ extension SigstoreVerifier {
     }
 
     /// Checks the certificate's identity and issuer against the policy; returns the matched pair.
-    func verifyIdentity(_ leaf: Certificate, policy: VerificationPolicy) throws -> (String, String) {
+    /// `alternativeNames` are the leaf's subject alternative names when the caller has them already.
+    func verifyIdentity(
+        _ leaf: Certificate, alternativeNames: [GeneralName]? = nil, policy: VerificationPolicy
+    ) throws -> (String, String) {
         let issuer = try Self.oidcIssuer(leaf)
         var names: [String] = []
-        for name in leaf.subjectAlternativeNames {
+        for name in alternativeNames ?? leaf.subjectAlternativeNames {
             switch name {
             case .email(let value), .uri(let value): names.append(value)
             default: break
@@ -159,9 +180,9 @@ extension SigstoreVerifier {
 }
 
 extension SigstoreVerifier {
-    /// Every email, URI and DNS subject alternative name, as encoded.
-    static func names(of leaf: Certificate) -> [String] {
-        leaf.subjectAlternativeNames.compactMap {
+    /// Every email, URI and DNS name of `alternativeNames` (a leaf's subject alternative names), as encoded.
+    static func names(_ alternativeNames: [GeneralName]) -> [String] {
+        alternativeNames.compactMap {
             switch $0 {
             case .email(let value), .uri(let value), .dns(let value): value
             default: nil

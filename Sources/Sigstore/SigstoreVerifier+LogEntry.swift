@@ -65,17 +65,8 @@ extension SigstoreVerifier {
         guard let time = entry.integratedTime else {
             throw SigstoreError(.setInvalid, "the log entry has an inclusion promise but no integrated time")
         }
-        let payload: [UInt8]
-        do {
-            payload = try CanonicalJSON.encode(
-                .object(
-                    try JSONObject([
-                        ("body", .string(Base64.encode(entry.body))), ("integratedTime", .integer(time)),
-                        ("logID", .string(Hex.encode(entry.logID))), ("logIndex", .integer(entry.logIndex)),
-                    ])))
-        } catch {
-            throw SigstoreError(.setInvalid, "cannot encode the signed entry timestamp payload")
-        }
+        let payload = Self.signedEntryTimestampPayload(
+            body: entry.body, integratedTime: time, logID: entry.logID, logIndex: entry.logIndex)
         guard (try? key.verify(signature: set, message: payload, scheme: scheme)) == true else {
             throw SigstoreError(
                 .setInvalid, "the signed entry timestamp does not verify with the log key of \(log.baseURL)")
@@ -85,6 +76,26 @@ extension SigstoreVerifier {
                 .untrustedLog, "the log \(log.baseURL) was not trusted at the integration time \(RFC3339.format(time))")
         }
         return time
+    }
+
+    /// The canonical JSON a signed entry timestamp covers: `{"body":…,"integratedTime":…,"logID":…,"logIndex":…}`
+    /// (keys in order, no whitespace). Written directly: Base64, hex and decimal digits need no escaping, so this
+    /// is byte for byte what ``CanonicalJSON`` gives for that object, without building it.
+    static func signedEntryTimestampPayload(body: [UInt8], integratedTime: Int64, logID: [UInt8], logIndex: Int64)
+        -> [UInt8]
+    {
+        var out: [UInt8] = []
+        out.reserveCapacity((body.count + 2) / 3 * 4 + logID.count * 2 + 100)
+        out += #"{"body":""#.utf8
+        Base64.encode(body, appendingTo: &out)
+        out += #"","integratedTime":"#.utf8
+        out += String(integratedTime).utf8
+        out += #","logID":""#.utf8
+        out += Hex.encode(logID).utf8
+        out += #"","logIndex":"#.utf8
+        out += String(logIndex).utf8
+        out += "}".utf8
+        return out
     }
 
     /// Verifies one RFC 3161 timestamp over `signature` against the trusted TSAs; returns its genTime.

@@ -155,7 +155,9 @@ public struct SigstoreVerifier: Sendable {
         if case .certificate(let leaf) = signer {
             leafFingerprint = leaf.sha256Fingerprint
             subject = leaf.subject
-            names = Self.names(of: leaf)
+            // The subject alternative names, decoded once for the verdict and the identity check.
+            let alternativeNames = leaf.subjectAlternativeNames
+            names = Self.names(alternativeNames)
             switch policy.signer {
             case .certificateAuthority(let authority):
                 anchor = try verifyPrivateChain(leaf, helpers: chainHelpers, authority: authority, at: chainTimes)
@@ -169,7 +171,7 @@ public struct SigstoreVerifier: Sendable {
             default:
                 let issuingCA = try verifyChain(leaf, at: chainTimes)
                 try verifySCT(leaf, issuer: issuingCA)
-                (identity, issuer) = try verifyIdentity(leaf, policy: policy)
+                (identity, issuer) = try verifyIdentity(leaf, alternativeNames: alternativeNames, policy: policy)
                 anchor = issuingCA.subject
             }
         }

@@ -41,11 +41,17 @@ public struct TrustedRoot: Sendable {
         let validFor: TimeRange
         /// Every certificate of the chain as an anchor (checked once at load), built once.
         let validator: CertificateChainValidator
+        /// Per chain certificate, computed once at load rather than per bundle: its subject, and the SHA-256 of
+        /// its SubjectPublicKeyInfo (the issuer key hash an SCT signs).
+        let subjects: [String]
+        let keyHashes: [[UInt8]]
 
         init(chain: [Certificate], validFor: TimeRange) {
             self.chain = chain
             self.validFor = validFor
             validator = CertificateChainValidator(roots: chain, allowsPartialChains: true)
+            subjects = chain.map(\.subject)
+            keyHashes = chain.map { Digest.sha256($0.subjectPublicKeyInfoDER) }
         }
     }
 

@@ -100,6 +100,13 @@ extension Certificate {
 
     /// The dotted form of an OID, never a short name.
     static func dottedOID(_ object: OpaquePointer) -> String? {
+        // Read the arcs from the OID's content bytes: OBJ_obj2txt formats through BIO_snprintf and costs more
+        // than the rest of reading a certificate's extensions. Anything unusual goes to OpenSSL.
+        if let data = OBJ_get0_data(object),
+            let dotted = dottedOID(content: UnsafeBufferPointer(start: data, count: OBJ_length(object)))
+        {
+            return dotted
+        }
         let needed = OBJ_obj2txt(nil, 0, object, 1)
         guard needed > 0, needed < 1024 else {
             OpenSSLErrors.clear()
@@ -112,6 +119,49 @@ extension Certificate {
             return nil
         }
         return String(decoding: buffer.prefix(Int(written)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The dotted form of an OID's DER content bytes (base-128 arcs, the first two folded as 40 × a + b), as
+    /// OBJ_obj2txt writes it; `nil` for an empty or truncated encoding, a non-minimal arc or an arc above
+    /// 2^56 (the caller then asks OpenSSL).
+    static func dottedOID(content: UnsafeBufferPointer<UInt8>) -> String? {
+        guard !content.isEmpty, content.count < 256 else { return nil }
+        var text: [UInt8] = []
+        text.reserveCapacity(content.count * 3 + 4)
+        func append(_ value: UInt64) {
+            var divisor: UInt64 = 1
+            while value / divisor >= 10 { divisor *= 10 }
+            while divisor > 0 {
+                text.append(UInt8(truncatingIfNeeded: value / divisor % 10) + 0x30)
+                divisor /= 10
+            }
+        }
+        var value: UInt64 = 0
+        var first = true
+        var started = false
+        for byte in content {
+            // A leading 0x80 is a non-minimal encoding.
+            if !started, byte == 0x80 { return nil }
+            started = true
+            guard value >> 56 == 0 else { return nil }
+            value = value << 7 | UInt64(byte & 0x7F)
+            guard byte & 0x80 == 0 else { continue }
+            if first {
+                let top: UInt64 = value < 40 ? 0 : value < 80 ? 1 : 2
+                append(top)
+                text.append(0x2E)
+                append(value - top * 40)
+                first = false
+            } else {
+                text.append(0x2E)
+                append(value)
+            }
+            value = 0
+            started = false
+        }
+        // The last byte must end an arc.
+        guard !started, !first else { return nil }
+        return String(decoding: text, as: UTF8.self)
     }
 
     static func bytes(of string: UnsafePointer<ASN1_STRING>?) -> [UInt8] {

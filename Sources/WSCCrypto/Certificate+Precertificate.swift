@@ -9,7 +9,8 @@ extension Certificate {
     public func tbsCertificateDER(removingExtension oid: String) throws -> [UInt8] {
         // Cut the extension out of the DER directly: a copy, a delete and a re-encode through OpenSSL cost a
         // full certificate decode, several times the SCT signature check itself.
-        if let encoded = DERWalker.encodeOID(oid), let tbs = DERWalker.tbsRemovingExtension(der, oidContent: encoded) {
+        let encoded = oid == DERWalker.sctListOID ? DERWalker.sctListOIDContent : DERWalker.encodeOID(oid)
+        if let encoded, let tbs = DERWalker.tbsRemovingExtension(der, oidContent: encoded) {
             return tbs
         }
         return try tbsCertificateDERThroughOpenSSL(removingExtension: oid)
@@ -55,6 +56,10 @@ enum DERWalker {
         let contentStart: Int
         let end: Int
     }
+
+    /// The embedded SCT list extension, the one every keyless verification cuts, encoded once.
+    static let sctListOID = "1.3.6.1.4.1.11129.2.4.2"
+    static let sctListOIDContent = encodeOID(sctListOID)
 
     static func element(_ b: [UInt8], at i: Int, limit: Int) -> Element? {
         guard i + 2 <= limit else { return nil }
@@ -127,30 +132,63 @@ enum DERWalker {
     }
 
     static func tbsRemovingExtension(_ der: [UInt8], oidContent: [UInt8]) -> [UInt8]? {
+        // One pass over the TBS fields, copying into one buffer (no per-level child lists): the SCT check runs
+        // this for every keyless verification.
         guard let certificate = element(der, at: 0, limit: der.count), certificate.tag == 0x30,
-            let parts = children(der, of: certificate), let tbs = parts.first, tbs.tag == 0x30,
-            let fields = children(der, of: tbs)
+            allChildrenParse(der, of: certificate),
+            let tbs = element(der, at: certificate.contentStart, limit: certificate.end), tbs.tag == 0x30
         else { return nil }
         var content: [UInt8] = []
-        for field in fields {
+        content.reserveCapacity(tbs.end - tbs.contentStart)
+        var index = tbs.contentStart
+        while index < tbs.end {
+            guard let field = element(der, at: index, limit: tbs.end) else { return nil }
+            index = field.end
             guard field.tag == 0xA3 else {
                 content += der[field.start..<field.end]
                 continue
             }
-            guard let inner = children(der, of: field), inner.count == 1, inner[0].tag == 0x30,
-                let extensions = children(der, of: inner[0])
+            // [3] EXPLICIT holds exactly one SEQUENCE of extensions.
+            guard let list = element(der, at: field.contentStart, limit: field.end), list.tag == 0x30,
+                list.end == field.end
             else { return nil }
             var kept: [UInt8] = []
-            for ext in extensions {
-                guard ext.tag == 0x30, let items = children(der, of: ext), let id = items.first, id.tag == 0x06 else {
-                    return nil
-                }
+            kept.reserveCapacity(list.end - list.contentStart)
+            var position = list.contentStart
+            while position < list.end {
+                guard let ext = element(der, at: position, limit: list.end), ext.tag == 0x30,
+                    allChildrenParse(der, of: ext),
+                    let id = element(der, at: ext.contentStart, limit: ext.end), id.tag == 0x06
+                else { return nil }
+                position = ext.end
                 if der[id.contentStart..<id.end].elementsEqual(oidContent) { continue }
                 kept += der[ext.start..<ext.end]
             }
             // An empty extension list is omitted, as a certificate without extensions would be encoded.
-            if !kept.isEmpty { content += wrap(0xA3, wrap(0x30, kept)) }
+            if !kept.isEmpty {
+                let listLength = encodeLength(kept.count)
+                content.append(0xA3)
+                content += encodeLength(1 + listLength.count + kept.count)
+                content.append(0x30)
+                content += listLength
+                content += kept
+            }
         }
-        return wrap(0x30, content)
+        var out: [UInt8] = []
+        out.reserveCapacity(content.count + 6)
+        out.append(0x30)
+        out += encodeLength(content.count)
+        out += content
+        return out
+    }
+
+    /// Whether the contents of `parent` are a sequence of well-formed elements that fill it exactly.
+    static func allChildrenParse(_ b: [UInt8], of parent: Element) -> Bool {
+        var index = parent.contentStart
+        while index < parent.end {
+            guard let child = element(b, at: index, limit: parent.end) else { return false }
+            index = child.end
+        }
+        return true
     }
 }

@@ -272,18 +272,24 @@ struct Reader {
         position += 1
         let start = position
         let maximum = limits.maximumStringBytes
-        while position < input.count {
+        // The length limit bounds the scan once, rather than being checked after every byte.
+        let (limit, overflow) = start.addingReportingOverflow(Swift.max(maximum, 0))
+        let end = overflow || limit >= input.count ? input.count : limit + 1
+        while position < end {
             let byte = input[position]
-            if byte == Byte.quote {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: input[start..<position]), as: UTF8.self)
-                position += 1
-                return text
+            if byte == Byte.quote || byte == Byte.backslash || byte < 0x20 {
+                if byte == Byte.quote {
+                    let text = String(
+                        decoding: UnsafeBufferPointer(rebasing: input[start..<position]), as: UTF8.self)
+                    position += 1
+                    return text
+                }
+                if byte == Byte.backslash { return try parseEscapedString(open: open, start: start) }
+                throw controlCharacter(byte)
             }
-            if byte == Byte.backslash { return try parseEscapedString(open: open, start: start) }
-            if byte < 0x20 { throw controlCharacter(byte) }
             position += 1
-            if position - start > maximum { throw stringTooLong(open) }
         }
+        if position - start > maximum { throw stringTooLong(open) }
         throw error(.syntax, "unterminated string; expected '\"'", at: open)
     }
 

@@ -4,7 +4,15 @@ enum UTF8Validation {
     static func firstInvalidOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         let count = bytes.count
         var index = 0
+        let raw = UnsafeRawBufferPointer(bytes)
         while index < count {
+            // ASCII runs (most of any JSON document) eight bytes at a time.
+            while index + 8 <= count,
+                raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            {
+                index += 8
+            }
+            guard index < count else { break }
             let lead = bytes[index]
             if lead < 0x80 {
                 index += 1

@@ -21,6 +21,16 @@ import WSCCrypto
         try [UInt8](repeating: 3, count: 32).withUnsafeBytes { try PrivateKey(ed25519Seed: $0) }
     }
 
+    /// Splitting lines byte by byte gives what splitting the Characters gives (CR LF, combining marks, emoji).
+    @Test(arguments: [
+        "", "\n", "a\n\nb", "log.example\n5\nroot\n", "a\r\nb\nc", "\r\n\n", "x\n\u{301}y\n",
+        "\u{2014} name c2ln\n\u{1F600}\n", "\n\n\n", "no newline",
+    ])
+    func linesMatchCharacterSplit(text: String) {
+        let expected = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(Checkpoint.lines(text).map(String.init) == expected)
+    }
+
     @Test func validCheckpointVerifiesAndIgnoresCosignatures() throws {
         let key = try Self.key()
         let keyID = Digest.sha256(Array("log.example".utf8))

@@ -1,5 +1,6 @@
 import Testing
 import WSCCrypto
+import WSCJSON
 
 @testable import Sigstore
 
@@ -70,5 +71,23 @@ import WSCCrypto
         #expect(!MerkleTree.verifyInclusion(leafHash: leaf, index: -1, size: 1, proof: [], root: leaf))
         #expect(!MerkleTree.verifyInclusion(leafHash: leaf, index: 0, size: 0, proof: [], root: leaf))
         #expect(MerkleTree.verifyInclusion(leafHash: leaf, index: 0, size: 1, proof: [], root: leaf))
+    }
+}
+
+/// The signed entry timestamp payload, written directly, is the canonical JSON of its object.
+@Suite struct SignedEntryTimestampPayloadTests {
+    @Test(arguments: [0, 1, 2, 3, 100, 1001])
+    func matchesCanonicalJSON(bodyLength: Int) throws {
+        let body = (0..<bodyLength).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        let logID = (0..<32).map { UInt8($0 * 7 % 256) }
+        let expected = try CanonicalJSON.encode(
+            .object(
+                try JSONObject([
+                    ("body", .string(Base64.encode(body))), ("integratedTime", .integer(1_712_345_678)),
+                    ("logID", .string(Hex.encode(logID))), ("logIndex", .integer(Int64(bodyLength) * 1_000_003)),
+                ])))
+        let written = SigstoreVerifier.signedEntryTimestampPayload(
+            body: body, integratedTime: 1_712_345_678, logID: logID, logIndex: Int64(bodyLength) * 1_000_003)
+        #expect(written == expected)
     }
 }

@@ -439,6 +439,23 @@ struct FailingChain: Sendable, CustomTestStringConvertible {
         #expect(checked > 3)
     }
 
+    /// The dotted OID read from its content bytes is what the DER encoder started from, for every first arc
+    /// and for multi-byte arcs; malformed contents are left to OpenSSL.
+    @Test(arguments: [
+        "0.9.2342", "1.2.840.10045.4.3.3", "2.5.29.37", "1.3.6.1.4.1.57264.1.8", "1.3.6.1.4.1.11129.2.4.2",
+        "2.999.1", "1.39.18446744073709551", "2.100000000000000000",
+    ])
+    func dottedOIDFromContent(dotted: String) throws {
+        let content = try #require(DERWalker.encodeOID(dotted))
+        #expect(content.withUnsafeBufferPointer { Certificate.dottedOID(content: $0) } == dotted)
+    }
+
+    @Test func dottedOIDRefusesMalformedContent() {
+        for content: [UInt8] in [[], [0x2B, 0x86], [0x80, 0x01], [0x2B, 0x80, 0x01]] {
+            #expect(content.withUnsafeBufferPointer { Certificate.dottedOID(content: $0) } == nil)
+        }
+    }
+
     @Test(arguments: [
         ("1.3.6.1.4.1.11129.2.4.2", "2b06010401d679020402"), ("2.5.29.17", "551d11"),
         ("1.2.840.10045.2.1", "2a8648ce3d0201"),

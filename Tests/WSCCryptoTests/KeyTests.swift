@@ -238,7 +238,7 @@ import Testing
 
     @Test(arguments: [
         "Zg", "Zg=", "Zg===", "Z===", "=Zg=", "Zh==", "Zm9=", "Zg==Zg==", "Zm9v!A==", "Zm 9v", "Zm9v\n",
-        "Zm-_", "Zm9vYg",
+        "Zm-_", "Zm9vYg", "Zm=vZm9v", "!m9vZm9v", "Zm9v-m9vZm9v", "Zm9v\u{E9}9vZm9v", "Zm9vZm9vZm9vZ===",
     ])
     func base64RejectsMalformedInput(_ text: String) {
         #expect(Base64.decode(text) == nil)

@@ -126,6 +126,21 @@ import WSCJSON
         _ = try JSONParser.parse(#"{"a":1,"b":2}"#, limits: .with { $0.maximumObjectMembers = 2 })
     }
 
+    /// Ill-formed UTF-8 is found at its offset after ASCII runs of every length and alignment (the validator
+    /// reads ASCII eight bytes at a time), and well-formed sequences after such runs still parse.
+    @Test func invalidUTF8IsFoundAfterASCIIRunsOfAnyLength() throws {
+        for run in 0..<24 {
+            let ascii = [UInt8](repeating: 0x61, count: run)
+            for bad: [UInt8] in [[0xFF], [0x80], [0xC0, 0xAF], [0xED, 0xA0, 0x80]] {
+                let error = parseError([0x22] + ascii + bad + ascii + [0x22])
+                #expect(error?.code == .invalidUTF8)
+                #expect(error?.offset == 1 + run)
+            }
+            let text = String(repeating: "a", count: run) + "é😀中" + String(repeating: "a", count: run)
+            #expect(try JSONParser.parse([0x22] + Array(text.utf8) + [0x22]) == .string(text))
+        }
+    }
+
     @Test func limitsAreCheckedBeforeWork() {
         let small = JSONLimits.with { $0.maximumBytes = 5 }
         #expect(thrownError { _ = try JSONParser.parse("[1, 2]", limits: small) }?.code == .limitExceeded)

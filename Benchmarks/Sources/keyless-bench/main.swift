@@ -2,11 +2,13 @@
 //
 // Usage: keyless-bench --root trusted_root.json --bundle bundle.sigstore.json --artifact FILE
 //                      --identity SAN --issuer URL [--series 7] [--seconds 1] [--embedded-module FILE]
+//                      [--iterations N]
 // Prints one record per line for awk: `keyless <case> median_us=<x> min_us=<x> max_us=<x> series=<n> iters=<n>`,
 // the median over series of each series' mean time per verify. With --embedded-module, also the whole
 // verification through a sealed trust bundle (BundleVerifier: one Sigstore check, then an identity lookup) with 1
 // and with 256 accepted identities (the matching one last): the cost must not grow with their number. The trusted root is loaded once (as a
-// daemon would: the CA chains are checked then), so the figure is the per-request cost.
+// daemon would: the CA chains are checked then), so the figure is the per-request cost. With --iterations N, runs
+// exactly N verifies after the first and prints nothing (for instruction counts under valgrind --tool=callgrind).
 import Foundation
 import KeylessWasm
 import Sigstore
@@ -23,6 +25,8 @@ struct Options {
     var embeddedModule: String?
     var series = 7
     var seconds = 1.0
+    /// Profiling mode: exactly this many verifies of the bundle, no timing (for `valgrind --tool=callgrind`).
+    var iterations: Int?
 }
 
 func parse() -> Options {
@@ -39,6 +43,7 @@ func parse() -> Options {
         case "--embedded-module": options.embeddedModule = value
         case "--series": options.series = Int(value) ?? options.series
         case "--seconds": options.seconds = Double(value) ?? options.seconds
+        case "--iterations": options.iterations = Int(value)
         default:
             FileHandle.standardError.write(Data("keyless-bench: unknown option \(arg)\n".utf8))
             exit(2)
@@ -120,6 +125,10 @@ do {
     let artifact = read(options.artifact)
     let policy = VerificationPolicy.identity(options.identity, issuer: options.issuer)
     _ = try verifier.verify(bundle: bundle, artifact: .bytes(artifact), policy: policy)
+    if let iterations = options.iterations {
+        for _ in 0..<iterations { _ = try verifier.verify(bundle: bundle, artifact: .bytes(artifact), policy: policy) }
+        exit(0)
+    }
     report(
         "bundle-verify",
         try measure(options) { _ = try verifier.verify(bundle: bundle, artifact: .bytes(artifact), policy: policy) })
