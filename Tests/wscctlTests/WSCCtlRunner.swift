@@ -49,7 +49,10 @@ struct WSCCtlRunner {
             // Without FAKETIME_SHARED, libfaketime's constructor creates shared memory and exports FAKETIME_SHARED
             // itself, and a Swift program then sees no command-line arguments (its runtime finds argv next to
             // `environ`, which the export moves). Names that do not exist: no shared clock control is needed.
-            environment["FAKETIME_SHARED"] = "/wsc-no-shm /wsc-no-shm"
+            // A name of its own per process: with one shared name, parallel processes that create and remove it
+            // race (libfaketime then exits: "sem_open failed and recreation attempts failed").
+            let name = "/wsc-ft-\(UUID().uuidString)"
+            environment["FAKETIME_SHARED"] = "\(name) \(name)"
         }
         environment.merge(extra) { $1 }
         return environment
