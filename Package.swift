@@ -56,6 +56,7 @@ let package = Package(
             name: "TrustStore",
             dependencies: [
                 "WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore", "KeylessWasm", "WSCFiles", "CWSCSys",
+                "WSCProtocol",
             ]),
         // TUF 1.0 client (spec section 5): metadata model, trusted set, updater, libcurl and directory fetchers.
         .target(name: "TUF", dependencies: ["WSCCrypto", "WSCJSON", "WSCFiles", "CCurl", "CWSCCurl"]),
@@ -95,6 +96,8 @@ let package = Package(
                 "WSCTPM",
             ]),
         .testTarget(name: "WSCConfigurationTests", dependencies: ["WSCConfiguration"]),
+        .testTarget(name: "WSCProtocolTests", dependencies: ["WSCProtocol", "WSCJSON"]),
+        .testTarget(name: "WSCClientTests", dependencies: ["WSCClient", "WSCProtocol", "WSCJSON", "CWSCSys"]),
         .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "WSCCrypto", "WSCJSON"]),
         .testTarget(
             name: "KeylessWasmTests", dependencies: ["KeylessWasm", "Sigstore", "WasmSignatures", "WSCCrypto"],

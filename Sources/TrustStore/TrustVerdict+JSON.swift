@@ -1,71 +1,53 @@
 import WSCCrypto
 import WSCJSON
+import WSCProtocol
 
 extension TrustVerdict {
-    /// The verdict as JSON: the one shape `wscctl verify --json` prints (offline or `--daemon`) and wscd's verify
-    /// result carries (docs/protocol.md). `request` is echoed as a sentence; `module` names the input for the CLI.
-    public func json(request: RequestPolicy, module: String? = nil) -> JSONObject {
-        var fields: [(String, JSONValue)] = []
-        if let module { fields.append(("module", .string(module))) }
-        fields.append(("valid", .bool(valid)))
-        if let code { fields.append(("code", .string(code.rawValue))) }
-        if let failedCheck { fields.append(("failedCheck", .string(failedCheck))) }
-        if let reason { fields.append(("reason", .string(reason))) }
-        fields += [
-            ("kind", .string(keyless == nil ? "wasmsig" : "keyless")),
-            ("rule", rule.map { .string($0) } ?? .null),
-            ("signers", .array(signers.map { .string($0) })),
-            ("authorities", .array(authorities.map { .object(Self.json($0)) })),
-            ("evidence", .array(evidence.map { .object(Self.json($0)) })),
-            ("bundleVersion", bundleVersion.map { .integer(Int64(clamping: $0)) } ?? .null),
-            ("contentSha256", .string(contentDigest.map(Hex.encode) ?? "-")),
-            ("warnings", .array(warnings.map { .string($0) })),
-            ("policy", .string(request.summary)),
-        ]
-        if let keyless {
-            fields.append(
-                (
-                    "keyless",
-                    .object(
-                        Self.object([
-                            ("identity", .string(keyless.identity)), ("issuer", .string(keyless.issuer)),
-                            ("logIndex", keyless.logIndex.map { .integer($0) } ?? .null),
-                            ("integratedTime", keyless.integratedTime.map { .integer($0) } ?? .null),
-                            ("form", .string(keyless.form)),
-                        ]))
-                ))
-        }
-        return Self.object(fields)
-    }
-
-    static func json(_ a: SatisfiedAuthority) -> JSONObject {
-        object([
-            ("name", .string(a.name)), ("kind", .string(a.kind.rawValue)), ("signer", .string(a.signer)),
-            ("evidence", .string(a.form.rawValue)), ("logIndex", a.logIndex.map { .integer($0) } ?? .null),
-            ("integratedTime", a.integratedTime.map { .integer($0) } ?? .null), ("timestamped", .bool(a.timestamped)),
-        ])
-    }
-
-    static func json(_ e: EvidenceReport) -> JSONObject {
-        object([
-            ("form", .string(e.form.rawValue)), ("proved", .array(e.proved.map { .string($0) })),
-            (
-                "problems",
-                .array(
-                    e.problems.map {
-                        .object(
-                            object([
-                                ("code", .string($0.code.rawValue)), ("check", .string($0.check)),
-                                ("reason", .string($0.reason)),
-                            ]))
+    /// The verdict as it travels (``VerdictAnswer``): what wscd's verify answers and `wscctl verify --json`
+    /// prints, offline or through wscd. `request` is echoed as a sentence; `module` names the input for the CLI.
+    public func answer(request: RequestPolicy, module: String? = nil) -> VerdictAnswer {
+        VerdictAnswer(
+            module: module, valid: valid, code: code?.rawValue, failedCheck: failedCheck, reason: reason,
+            kind: keyless == nil ? "wasmsig" : "keyless", rule: rule, signers: signers,
+            authorities: authorities.map {
+                VerdictAnswer.Authority(
+                    name: $0.name, kind: $0.kind.rawValue, signer: $0.signer, evidence: $0.form.rawValue,
+                    logIndex: $0.logIndex, integratedTime: $0.integratedTime, timestamped: $0.timestamped)
+            },
+            evidence: evidence.map { e in
+                VerdictAnswer.Evidence(
+                    form: e.form.rawValue, proved: e.proved,
+                    problems: e.problems.map {
+                        VerdictAnswer.Problem(code: $0.code.rawValue, check: $0.check, reason: $0.reason)
                     })
-            ),
-        ])
+            },
+            bundleVersion: bundleVersion.map { Int64(clamping: $0) },
+            contentSha256: contentDigest.map(Hex.encode) ?? "-",
+            warnings: warnings, policy: request.summary,
+            keyless: keyless.map {
+                VerdictAnswer.Keyless(
+                    identity: $0.identity, issuer: $0.issuer, logIndex: $0.logIndex, integratedTime: $0.integratedTime,
+                    form: $0.form)
+            })
     }
 
-    /// Builds an object from distinct literal keys (which cannot collide).
-    static func object(_ members: [(String, JSONValue)]) -> JSONObject {
-        // The keys above are distinct string literals: JSONObject's duplicate check cannot fail on them.
-        try! JSONObject(members)
+    /// ``answer(request:module:)`` as JSON.
+    public func json(request: RequestPolicy, module: String? = nil) -> JSONObject {
+        answer(request: request, module: module).json
+    }
+}
+
+extension RequestPolicy {
+    /// The narrowing a protocol verify request asks for.
+    public init(_ request: VerifyRequest) {
+        let evidence: Evidence
+        switch request.evidence {
+        case .any: evidence = .any
+        case .wasmsig: evidence = .wasmsig
+        case .keyless: evidence = .keyless
+        }
+        self.init(
+            authorities: Set(request.authorities), require: request.require, moduleName: request.moduleName,
+            requireTlog: request.requireTlog, evidence: evidence)
     }
 }

@@ -134,4 +134,18 @@ public final class WSCClient {
             return (try Messages.result(of: frame.header), frame.body)
         }
     }
+
+    /// Asks wscd to verify a module: `request`'s fields, the body laid out as ``VerifyRequest`` defines it (the
+    /// module, unless `passing` carries it as a descriptor, then the detached signature and Sigstore bundle), and
+    /// the verdict decoded. A refusal is a verdict (`valid` false with a code), not an error.
+    public func verify(
+        _ request: VerifyRequest, module: [UInt8] = [], signature: [UInt8]? = nil, sigstoreBundle: [UInt8]? = nil,
+        passing passFD: Int32? = nil
+    ) throws -> VerdictAnswer {
+        var request = request
+        request.moduleByDescriptor = passFD != nil
+        let body = request.body(module: module, signature: signature, sigstoreBundle: sigstoreBundle)
+        let (result, _) = try call(.verify, request.headerFields, body: body, passing: passFD)
+        return try VerdictAnswer(json: result)
+    }
 }
