@@ -14,7 +14,11 @@ public final class TrustStore: Sendable {
         var active: SealedTrustBundle?
     }
 
+    /// What readers share: held only to copy or swap the two references, never for work.
     private let current: Mutex<Current>
+    /// Serializes installs (rotate, TUF refresh) among themselves: held through the seal check and the commit.
+    /// Readers never take it.
+    private let installing = Mutex<Int>(0)
 
     /// Opens the store and re-checks the installed bundle with the seal check. An installed bundle that expired
     /// is kept (its keys authorize the next one) but ``active`` reports it unusable through its validity.
@@ -48,29 +52,37 @@ public final class TrustStore: Sendable {
 
     /// Seal-checks `envelope` against the active bundle (or the pinned keys for the first one), persists it
     /// atomically, raises the counter and the time floor, and makes it active. On any failure nothing changes.
+    ///
+    /// The check, parsing and the fsyncs run without the lock readers take: installs are serialized among
+    /// themselves by ``installing``, and only the swap of the new state and bundle is shared with readers, so a
+    /// verify never waits for a rotate or a refresh.
     @discardableResult
     public func install(_ envelope: [UInt8], time: TrustedTime? = nil) throws -> SealedTrustBundle {
-        try current.withLock { current in
-            let now = time ?? TrustedTime.current(floor: current.state?.timeFloor ?? TrustedTime.buildFloor)
-            guard let authorizing = current.active?.bundle.bundleKeys ?? pinned else {
+        try installing.withLock { installs in
+            let (state, active) = current.withLock { ($0.state, $0.active) }
+            let now = time ?? TrustedTime.current(floor: state?.timeFloor ?? TrustedTime.buildFloor)
+            guard let authorizing = active?.bundle.bundleKeys ?? pinned else {
                 throw TrustStoreError(
                     .thresholdNotMet,
                     "no bundle is installed and no keys are pinned for the first one: configure the pinned bundle keys")
             }
             let context = SealCheck.Context(
-                authorizing: authorizing, counter: current.state?.counter ?? 0,
-                activeDigest: current.state?.bundleDigest, time: now)
+                authorizing: authorizing, counter: state?.counter ?? 0,
+                activeDigest: state?.bundleDigest, time: now)
             let sealed = try SealCheck.check(envelope, context: context)
-            if let active = current.active, sealed.version == active.version { return active }
+            if let active, sealed.version == active.version { return active }
             // The first state records when it was made: without a hardware counter, that is all that tells a
             // first boot from a deleted state directory.
-            let state = PersistedState(
+            let next = PersistedState(
                 counter: sealed.version, bundleDigest: sealed.digest,
-                timeFloor: max(current.state?.timeFloor ?? 0, sealed.bundle.issuedAt, TrustedTime.buildFloor),
-                firstBootAt: current.state == nil ? now.now : current.state?.firstBootAt)
-            try directory.commit(envelope: envelope, state: state, replacing: current.state)
-            current.state = state
-            current.active = sealed
+                timeFloor: max(state?.timeFloor ?? 0, sealed.bundle.issuedAt, TrustedTime.buildFloor),
+                firstBootAt: state == nil ? now.now : state?.firstBootAt)
+            try directory.commit(envelope: envelope, state: next, replacing: state)
+            current.withLock {
+                $0.state = next
+                $0.active = sealed
+            }
+            installs += 1
             return sealed
         }
     }
