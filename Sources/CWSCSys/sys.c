@@ -151,3 +151,10 @@ int wsc_signalfd_next(int fd) {
 
 #include <malloc.h>
 void wsc_release_free_memory(void) { malloc_trim(0); }
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+int wsc_lower_thread_priority(int nice_value) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice_value);
+}

@@ -25,6 +25,8 @@ final class DaemonCore: Sendable {
     let trust: TrustStore
     let signing: SigningService
     let stats = DaemonStats()
+    /// Verifies of large modules by descriptor running now, per peer uid.
+    let largeVerifies = LargeVerifySlots()
     let startedAt: Int64
     private let settings: Mutex<Settings>
     /// The TUF refresher, when [tuf] is enabled (set once at start-up).
@@ -194,8 +196,10 @@ final class DaemonCore: Sendable {
                 throw ProtocolError(
                     .badRequest, "\"fd\": true but no descriptor came with the frame (send it with SCM_RIGHTS)")
             }
+            // The answer to a sign carries the module, so a module to sign is bounded by the frame size.
             let (module, streamed) = try ModuleReader.read(
-                fd: passedFD, limit: ParseLimits.default.maximumModuleSize, hashing: hashing)
+                fd: passedFD, limit: min(ParseLimits.default.maximumModuleSize, current.config.server.maxFrameBytes),
+                hashing: hashing)
             guard signatureLength <= frame.body.count else {
                 throw ProtocolError(.badRequest, "signatureLength exceeds the body")
             }
@@ -219,37 +223,14 @@ final class DaemonCore: Sendable {
             throw ProtocolError(
                 .noTrust, "no trust bundle is installed; install one with `wscctl rotate --bundle FILE`")
         }
-        var (bytes, signature, readStreamed) = try moduleBytes(frame, passedFD: passedFD, hashing: true)
-        let streamed = streamed ?? readStreamed
-        stats.hashing(streamed == nil ? "afterArrival" : "whileArriving")
-        // A detached Sigstore bundle travels at the end of the body, after any detached wasmsig signature.
-        var sigstoreBundle: [UInt8]?
-        if let value = frame.header["sigstoreBundleLength"] {
-            guard case .integer(let n) = value, n > 0, n <= 1 << 20 else {
-                throw ProtocolError(.badRequest, "sigstoreBundleLength must be an integer from 1 to 1048576")
-            }
-            let length = Int(n)
-            if var detached = signature {
-                guard length <= detached.count else {
-                    throw ProtocolError(.badRequest, "sigstoreBundleLength exceeds the body")
-                }
-                sigstoreBundle = Array(detached.suffix(length))
-                detached.removeLast(length)
-                signature = detached.isEmpty ? nil : detached
-            } else {
-                guard length <= bytes.count else {
-                    throw ProtocolError(.badRequest, "sigstoreBundleLength exceeds the body")
-                }
-                sigstoreBundle = Array(bytes.suffix(length))
-                bytes.removeLast(length)
-            }
+        var usesFD = false
+        if case .bool(true) = frame.header["fd"] ?? .null { usesFD = true }
+        let verdict: TrustVerdict
+        if usesFD {
+            verdict = try verifyDescriptor(frame, peer: peer, passedFD: passedFD, request: request, snapshot: snapshot)
+        } else {
+            verdict = try verifyInline(frame, request: request, snapshot: snapshot, streamed: streamed)
         }
-        if let problem = BundleVerifier.requestProblem(request, bundle: snapshot.bundle) {
-            throw ProtocolError(.badRequest, problem)
-        }
-        let verdict = BundleVerifier.verify(
-            moduleBytes: bytes, detachedSignature: signature, sigstoreBundle: sigstoreBundle, trust: snapshot,
-            request: request, time: trust.trustedTime(), streamed: streamed)
         // The verification's own hashing gives the content digest: no second pass over the module.
         let digest = verdict.contentDigest.map(Hex.encode) ?? "-"
         let micros = Double(Monotonic.nanoseconds() - started) / 1000
@@ -264,6 +245,96 @@ final class DaemonCore: Sendable {
                 ("RULE", verdict.rule ?? "-"),
             ])
         return verdict.json(request: request)
+    }
+
+    /// The length of a detached Sigstore bundle at the end of the body (`sigstoreBundleLength`), if any.
+    func sigstoreBundleLength(_ header: JSONObject) throws -> Int? {
+        guard let value = header["sigstoreBundleLength"] else { return nil }
+        guard case .integer(let n) = value, n > 0, n <= 1 << 20 else {
+            throw ProtocolError(.badRequest, "sigstoreBundleLength must be an integer from 1 to 1048576")
+        }
+        return Int(n)
+    }
+
+    /// Splits a detached Sigstore bundle of `length` bytes off the end of `tail`.
+    func splitBundle(_ tail: inout [UInt8], length: Int) throws -> [UInt8] {
+        guard length <= tail.count else { throw ProtocolError(.badRequest, "sigstoreBundleLength exceeds the body") }
+        let bundle = Array(tail.suffix(length))
+        tail.removeLast(length)
+        return bundle
+    }
+
+    /// A verify whose module is in the frame's body.
+    func verifyInline(_ frame: Frame, request: RequestPolicy, snapshot: SealedTrustBundle, streamed: StreamedParts?)
+        throws -> TrustVerdict
+    {
+        var (bytes, signature, _) = try moduleBytes(frame, passedFD: nil)
+        stats.hashing(streamed == nil ? "afterArrival" : "whileArriving")
+        // A detached Sigstore bundle travels at the end of the body, after any detached wasmsig signature.
+        var sigstoreBundle: [UInt8]?
+        if let length = try sigstoreBundleLength(frame.header) {
+            if var detached = signature {
+                sigstoreBundle = try splitBundle(&detached, length: length)
+                signature = detached.isEmpty ? nil : detached
+            } else {
+                sigstoreBundle = try splitBundle(&bytes, length: length)
+            }
+        }
+        if let problem = BundleVerifier.requestProblem(request, bundle: snapshot.bundle) {
+            throw ProtocolError(.badRequest, problem)
+        }
+        return BundleVerifier.verify(
+            moduleBytes: bytes, detachedSignature: signature, sigstoreBundle: sigstoreBundle, trust: snapshot,
+            request: request, time: trust.trustedTime(), streamed: streamed)
+    }
+
+    /// A verify whose module comes as a descriptor: read once in chunks and hashed as it is read, never held
+    /// whole (``ModuleReader/digests(fd:size:evidence:fileDigest:)``). The body holds only the detached
+    /// evidence: a wasmsig signature (`signatureLength`) and, at its end, a Sigstore bundle
+    /// (`sigstoreBundleLength`). A module over `[server] large_verify_bytes` takes one of the peer uid's
+    /// `max_large_verifies_per_uid` slots for the read, or is refused with `busy`.
+    func verifyDescriptor(
+        _ frame: Frame, peer: PeerCredentials, passedFD: Int32?, request: RequestPolicy, snapshot: SealedTrustBundle
+    ) throws -> TrustVerdict {
+        guard let passedFD else {
+            throw ProtocolError(
+                .badRequest, "\"fd\": true but no descriptor came with the frame (send it with SCM_RIGHTS)")
+        }
+        var tail: [UInt8] = []
+        if let value = frame.header["signatureLength"] {
+            guard case .integer(let n) = value, n >= 0, n <= ParseLimits.default.maximumSignatureDataSize,
+                n <= frame.body.count
+            else {
+                throw ProtocolError(
+                    .badRequest,
+                    "signatureLength must be an integer from 0 to \(ParseLimits.default.maximumSignatureDataSize), within the body"
+                )
+            }
+            tail = Array(frame.body.suffix(Int(n)))
+        }
+        var sigstoreBundle: [UInt8]?
+        if let length = try sigstoreBundleLength(frame.header) {
+            if tail.isEmpty { tail = frame.body }
+            sigstoreBundle = try splitBundle(&tail, length: length)
+        }
+        let signature = tail.isEmpty ? nil : tail
+        if let problem = BundleVerifier.requestProblem(request, bundle: snapshot.bundle) {
+            throw ProtocolError(.badRequest, problem)
+        }
+        let size = try ModuleReader.size(fd: passedFD, limit: ParseLimits.default.maximumModuleSize)
+        let server = current.config.server
+        let large = size > server.largeVerifyBytes
+        if large {
+            try largeVerifies.acquire(
+                peer.uid, limit: server.maxLargeVerifiesPerUID, threshold: server.largeVerifyBytes)
+        }
+        defer { if large { largeVerifies.release(peer.uid) } }
+        let digests = try ModuleReader.digests(
+            fd: passedFD, size: size, evidence: request.evidence, fileDigest: sigstoreBundle != nil)
+        stats.hashing("whileArriving")
+        return BundleVerifier.verify(
+            digests: digests, detachedSignature: signature, sigstoreBundle: sigstoreBundle, trust: snapshot,
+            request: request, time: trust.trustedTime())
     }
 
     /// The request's narrowing of the bundle's rule: authority names (`authorities`, or the older
@@ -461,6 +532,34 @@ final class DaemonCore: Sendable {
         return try list.map {
             guard case .string(let s) = $0 else { throw ProtocolError(.badRequest, "\(key) must hold strings") }
             return s
+        }
+    }
+}
+
+/// How many large verifies (modules by descriptor over `[server] large_verify_bytes`) each uid runs now. Held
+/// only to count.
+final class LargeVerifySlots: Sendable {
+    private let running = Mutex<[UInt32: Int]>([:])
+
+    /// Takes a slot for `uid`, or throws `busy` when it already holds `limit`.
+    func acquire(_ uid: UInt32, limit: Int, threshold: Int) throws {
+        let taken = running.withLock { counts -> Bool in
+            guard counts[uid, default: 0] < limit else { return false }
+            counts[uid, default: 0] += 1
+            return true
+        }
+        guard taken else {
+            throw ProtocolError(
+                .busy,
+                "uid \(uid) already runs \(limit) verif\(limit == 1 ? "y" : "ies") of modules over \(threshold) bytes by descriptor, the limit set by [server] max_large_verifies_per_uid; retry when one has finished"
+            )
+        }
+    }
+
+    func release(_ uid: UInt32) {
+        running.withLock { counts in
+            let left = counts[uid, default: 1] - 1
+            counts[uid] = left > 0 ? left : nil
         }
     }
 }

@@ -23,6 +23,8 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let notAuthorized = Code("notAuthorized")
         /// Too many requests of this kind from this peer; retry later.
         public static let rateLimited = Code("rateLimited")
+        /// The peer already runs as much work of this kind as it may (large verifies per uid); retry later.
+        public static let busy = Code("busy")
         /// No usable trust bundle is installed.
         public static let noTrust = Code("noTrust")
         /// A rotate was refused (the reason says which seal rule failed).
