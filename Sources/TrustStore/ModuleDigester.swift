@@ -341,6 +341,12 @@ public final class ModuleDigester {
         if error == nil, offset != length {
             fail(.malformedModule, "the module ended after \(offset) of \(length) bytes")
         }
+        if error == nil, step == .size {
+            fail(
+                .malformedModule,
+                "unexpected end of input inside the LEB128 the size of section \(sectionIndex) at offset \(sectionStart)"
+            )
+        }
         if error == nil, step != .id {
             fail(.malformedModule, "unexpected end of input inside section \(sectionIndex)")
         }
@@ -353,13 +359,19 @@ public final class ModuleDigester {
         } else if let keylessOversized {
             keylessProblem = ModuleDigests.oversizedBundle(keylessOversized)
         }
+        if let keylessProblem {
+            return ModuleDigests(
+                evidence: evidence, length: length, malformed: nil, keylessProblem: keylessProblem,
+                embeddedSignature: .none, wasmsigHashes: nil, contentDigest: nil, keylessBundle: nil,
+                keylessRange: nil, unsignedSHA256: nil, fileSHA256: nil, bytes: nil)
+        }
         var hashes = partHashes
         if !lastWasDelimiter { hashes.append(partsHasher.finalize()) }
         return ModuleDigests(
             evidence: evidence, length: length, malformed: nil, keylessProblem: keylessProblem,
             embeddedSignature: partsWithoutKeyless ? embedded : .none,
             wasmsigHashes: partsWithoutKeyless ? hashes : nil, contentDigest: hashes.last,
-            keylessBundle: keylessProblem == nil ? keylessBundle : nil, keylessRange: keylessRange,
+            keylessBundle: keylessBundle, keylessRange: keylessRange,
             unsignedSHA256: keylessCount == 1 ? unsignedHasher?.finalize() : nil,
             fileSHA256: keylessCount == 0 ? unsignedHasher?.finalize() : fileHasher?.finalize(),
             bytes: keepBytes ? kept : nil)

@@ -106,7 +106,7 @@ public struct ModuleDigests: Sendable {
             keylessProblem = KeylessError(.malformedBundle, "\(error)")
         }
         var keylessBundle: [UInt8]?
-        if let keylessSection {
+        if keylessProblem == nil, let keylessSection {
             let data = module.data(of: keylessSection)
             if data.count > ModuleDigests.maximumEmbeddedBundleSize {
                 keylessProblem = keylessProblem ?? ModuleDigests.oversizedBundle(data.count)
@@ -152,8 +152,8 @@ public struct ModuleDigests: Sendable {
         self.init(
             evidence: evidence, length: moduleBytes.count, malformed: nil, keylessProblem: keylessProblem,
             embeddedSignature: embedded, wasmsigHashes: hashes, contentDigest: contentDigest,
-            keylessBundle: keylessBundle, keylessRange: keylessSection?.range, unsignedSHA256: nil, fileSHA256: nil,
-            bytes: moduleBytes)
+            keylessBundle: keylessBundle, keylessRange: keylessProblem == nil ? keylessSection?.range : nil,
+            unsignedSHA256: nil, fileSHA256: nil, bytes: moduleBytes)
     }
 
     static func oversizedBundle(_ count: Int) -> KeylessError {
