@@ -80,6 +80,7 @@ let package = Package(
             name: "WSCDaemonTests",
             dependencies: [
                 "WSCClient", "WSCProtocol", "WSCJSON", "TrustStore", "WSCCrypto", "WasmSignatures", "Sigstore",
+                "CWSCSys",
             ]),
         .testTarget(name: "WSCConfigurationTests", dependencies: ["WSCConfiguration"]),
         .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "WSCCrypto", "WSCJSON"]),

@@ -72,7 +72,7 @@ int wsc_set_nonblock_cloexec(int fd) {
     return 0;
 }
 
-ssize_t wsc_recv_with_fds(int fd, void *buf, size_t len, int *fds, int max_fds, int *nfds) {
+ssize_t wsc_recv_with_fds(int fd, void *buf, size_t len, int *fds, int max_fds, int *nfds, int *truncated) {
     char control[CMSG_SPACE(sizeof(int) * 8)];
     struct iovec iov = {.iov_base = buf, .iov_len = len};
     struct msghdr msg;
@@ -82,6 +82,7 @@ ssize_t wsc_recv_with_fds(int fd, void *buf, size_t len, int *fds, int max_fds, 
     msg.msg_control = control;
     msg.msg_controllen = sizeof control;
     *nfds = 0;
+    *truncated = 0;
     ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
     if (n < 0) return n;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
@@ -93,37 +94,45 @@ ssize_t wsc_recv_with_fds(int fd, void *buf, size_t len, int *fds, int max_fds, 
                 fds[(*nfds)++] = received[i];
             } else {
                 close(received[i]);  // more than the caller can take: never leak them
+                *truncated = 1;
             }
         }
     }
-    if (msg.msg_flags & MSG_CTRUNC) {
-        // Descriptors were dropped by the kernel; the caller treats the frame as malformed.
-        errno = EBADMSG;
-        for (int i = 0; i < *nfds; i++) close(fds[i]);
-        *nfds = 0;
-        return -1;
-    }
+    // The kernel closed the descriptors that did not fit in `control`; the bytes are still the caller's.
+    if (msg.msg_flags & MSG_CTRUNC) *truncated = 1;
     return n;
 }
 
-ssize_t wsc_send_with_fd(int fd, const void *buf, size_t len, int pass_fd) {
+static ssize_t send_with_fds(int fd, const void *buf, size_t len, const int *pass_fds, int nfds) {
     struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
     struct msghdr msg;
     memset(&msg, 0, sizeof msg);
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
-    char control[CMSG_SPACE(sizeof(int))];
-    if (pass_fd >= 0) {
+    char control[CMSG_SPACE(sizeof(int) * 8)];
+    if (nfds < 0 || nfds > 8) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (nfds > 0) {
         memset(control, 0, sizeof control);
         msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
+        msg.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
         struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
         c->cmsg_level = SOL_SOCKET;
         c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+        c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+        memcpy(CMSG_DATA(c), pass_fds, sizeof(int) * (size_t)nfds);
     }
     return sendmsg(fd, &msg, MSG_NOSIGNAL);
+}
+
+ssize_t wsc_send_with_fd(int fd, const void *buf, size_t len, int pass_fd) {
+    return send_with_fds(fd, buf, len, &pass_fd, pass_fd >= 0 ? 1 : 0);
+}
+
+ssize_t wsc_send_with_fds(int fd, const void *buf, size_t len, const int *pass_fds, int nfds) {
+    return send_with_fds(fd, buf, len, pass_fds, nfds);
 }
 
 ssize_t wsc_send_nosignal(int fd, const void *buf, size_t len) { return send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT); }

@@ -25,6 +25,13 @@ public struct ParsedSigstoreBundle: Sendable {
         }
     }
 
+    /// The issuer names (RFC 2253) of the certificates the bundle carries (the leaf, then any chain), to tell
+    /// which certificate authority a certificate claims before any check; empty for a key-signed bundle.
+    public var certificateIssuers: [String] {
+        guard case .certificate(let leaf, let chain) = bundle.material else { return [] }
+        return ([leaf] + chain).map(\.issuer)
+    }
+
     /// How many transparency log entries the bundle carries (verified or not).
     public var logEntryCount: Int { bundle.entries.count }
 

@@ -56,6 +56,7 @@ struct SigstoreBundle: Sendable {
     }
 
     static let maximumTimestamps = 32
+    static let maximumLogEntries = 32
 
     static func version(mediaType: String) -> Version? {
         switch mediaType {
@@ -86,7 +87,15 @@ struct SigstoreBundle: Sendable {
 
         var entries: [LogEntry] = []
         if let list = material.optional("tlogEntries") {
-            for (index, entry) in try reader.array(list, "verificationMaterial.tlogEntries").enumerated() {
+            let items = try reader.array(list, "verificationMaterial.tlogEntries")
+            // Counted before any entry is decoded: the work never grows with what the bundle claims.
+            guard items.count <= SigstoreBundle.maximumLogEntries else {
+                throw SigstoreError(
+                    .malformedBundle,
+                    "the bundle holds \(items.count) transparency log entries, more than \(SigstoreBundle.maximumLogEntries)"
+                )
+            }
+            for (index, entry) in items.enumerated() {
                 entries.append(try SigstoreBundle.entry(entry, "verificationMaterial.tlogEntries[\(index)]"))
             }
         }
@@ -97,7 +106,13 @@ struct SigstoreBundle: Sendable {
             let path = "verificationMaterial.timestampVerificationData"
             let object = try reader.object(data, path)
             if let list = object.optional("rfc3161Timestamps") {
-                for (index, item) in try reader.array(list, "\(path).rfc3161Timestamps").enumerated() {
+                let items = try reader.array(list, "\(path).rfc3161Timestamps")
+                guard items.count <= SigstoreBundle.maximumTimestamps else {
+                    throw SigstoreError(
+                        .malformedBundle,
+                        "the bundle holds \(items.count) timestamps, more than \(SigstoreBundle.maximumTimestamps)")
+                }
+                for (index, item) in items.enumerated() {
                     let itemPath = "\(path).rfc3161Timestamps[\(index)]"
                     let itemObject = try reader.object(item, itemPath)
                     timestamps.append(

@@ -20,6 +20,8 @@ public struct SigstoreVerdict: Sendable, Hashable {
     public var certificateSubject: String? = nil
     /// The subject of the chain's anchor (Fulcio or private root) the certificate was validated to.
     public var anchorSubject: String? = nil
+    /// SHA-256 of the signing key's DER SubjectPublicKeyInfo (the certificate's key, or the managed key).
+    public var signingKeySHA256: [UInt8] = []
     /// How many RFC 3161 timestamps verified.
     public var verifiedTimestampCount: Int = 0
     /// Things skipped that the operator may want to know (e.g. a log entry from a log the node does not trust).

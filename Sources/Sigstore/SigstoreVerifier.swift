@@ -191,6 +191,7 @@ public struct SigstoreVerifier: Sendable {
         verdict.certificateSubject = subject
         verdict.anchorSubject = anchor
         verdict.verifiedTimestampCount = timestampCount
+        verdict.signingKeySHA256 = Digest.sha256(signingKey.spkiDER)
         verdict.notes = notes
         return verdict
     }

@@ -112,6 +112,15 @@ public enum BundleVerifier {
         for finding in findings { warnings += finding.warnings }
 
         let outcome = PolicyEvaluator.evaluate(findings, rule: rule, request: request)
+        if outcome.valid {
+            // Accepted on other evidence: what failed is still worth knowing (a stale or broken signature).
+            for finding in findings {
+                for problem in finding.problems {
+                    warnings.append(
+                        "\(finding.form.rawValue) evidence not counted [\(problem.code.rawValue)]: \(problem.reason)")
+                }
+            }
+        }
         let keyless = findings.first { finding in
             finding.keyless != nil && outcome.counted.contains { $0.form == finding.form }
         }?.keyless

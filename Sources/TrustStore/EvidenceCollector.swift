@@ -46,28 +46,26 @@ struct EvidenceCollector {
             return finding
         }
         var matchedKeyIDs = Set<[UInt8]>()
-        for publisher in bundle.publishers where publisher.publicKey.type == .ed25519 {
-            let result: WasmsigVerdict
-            do {
-                result = try verifier.verify(key: publisher.publicKey)
-            } catch {
-                if verifier.hasSignature(by: publisher.publicKey) {
-                    publisher.publicKey.wasmsigKeyID.map { _ = matchedKeyIDs.insert($0) }
-                    finding.problem(
-                        .contentModified, "wasmsig.content",
-                        "publisher \(publisher.name) (key \(publisher.keyID)) signed other content: the module was modified, truncated or re-split after signing"
-                    )
-                }
+        for publisher in wasmsigCandidates(verifier, &finding) {
+            switch verifier.check(key: publisher.publicKey) {
+            case .notSigned:
                 continue
+            case .signedOtherContent:
+                publisher.publicKey.wasmsigKeyID.map { _ = matchedKeyIDs.insert($0) }
+                finding.problem(
+                    .contentModified, "wasmsig.content",
+                    "publisher \(publisher.name) (key \(publisher.keyID)) signed other content: the module was modified, truncated or re-split after signing"
+                )
+            case .verified(let result):
+                publisher.publicKey.wasmsigKeyID.map { _ = matchedKeyIDs.insert($0) }
+                finding.warnings += result.notes
+                guard admit(publisher, &finding, check: "wasmsig") else { continue }
+                finding.signatures.append([
+                    SatisfiedAuthority(
+                        name: publisher.name, kind: .publisher, signer: publisher.keyID, form: finding.form,
+                        logIndex: nil, integratedTime: nil, timestamped: false, signingKey: publisher.spkiSHA256)
+                ])
             }
-            publisher.publicKey.wasmsigKeyID.map { _ = matchedKeyIDs.insert($0) }
-            finding.warnings += result.notes
-            guard admit(publisher, &finding, check: "wasmsig") else { continue }
-            finding.signatures.append([
-                SatisfiedAuthority(
-                    name: publisher.name, kind: .publisher, signer: publisher.keyID, form: finding.form, logIndex: nil,
-                    integratedTime: nil, timestamped: false)
-            ])
         }
         if finding.signatures.isEmpty, finding.problems.isEmpty {
             let unknown = Set(verifier.signatureKeyIDs).subtracting(matchedKeyIDs).map(Hex.encode).sorted()
@@ -79,6 +77,27 @@ struct EvidenceCollector {
             )
         }
         return finding
+    }
+
+    /// The publishers to try: those a signature names by key id (a map lookup), and, for signatures without a
+    /// key id, other Ed25519 publishers while the work stays bounded (signatures × publishers ≤
+    /// ``BundleLimits/wasmsigTrials``), whatever the module or the bundle hold.
+    func wasmsigCandidates(_ verifier: WasmVerifier, _ finding: inout EvidenceFinding) -> [TrustBundle.Publisher] {
+        let labelled = Set(verifier.signatureKeyIDs.map(Hex.encode))
+        var named: [TrustBundle.Publisher] = []
+        var others: [TrustBundle.Publisher] = []
+        for publisher in bundle.publishers where publisher.publicKey.type == .ed25519 {
+            if labelled.contains(publisher.keyID) { named.append(publisher) } else { others.append(publisher) }
+        }
+        let unlabelled = verifier.unlabelledSignatureCount
+        guard unlabelled > 0 else { return named }
+        let affordable = max(1, BundleLimits.wasmsigTrials / unlabelled)
+        if others.count > affordable {
+            finding.warnings.append(
+                "the module carries \(unlabelled) wasmsig signature(s) without a key id: only \(affordable) of \(others.count) publishers were tried (sign with key ids to be matched directly)"
+            )
+        }
+        return named + others.prefix(affordable)
     }
 
     /// Whether `publisher` may count now: not revoked, inside its window. Records why not.
@@ -169,7 +188,7 @@ struct EvidenceCollector {
                     SatisfiedAuthority(
                         name: publisher.name, kind: .publisher, signer: publisher.keyID, form: finding.form,
                         logIndex: verdict.logIndex, integratedTime: verdict.integratedTime,
-                        timestamped: verdict.verifiedTimestampCount > 0)
+                        timestamped: verdict.verifiedTimestampCount > 0, signingKey: publisher.spkiSHA256)
                 ])
                 return
             } catch let error as SigstoreError {
@@ -202,117 +221,137 @@ struct EvidenceCollector {
     }
 
     func certificateSigned(_ parsed: ParsedSigstoreBundle, digest: ArtifactInput, _ finding: inout EvidenceFinding) {
-        var fulcioProblem: EvidenceProblem? = nil
-        if let keyless = trust.keylessVerifier, !bundle.identities.isEmpty {
-            do {
-                let verdict = try keyless.sigstore.verify(
-                    parsed: parsed, artifact: digest, policy: VerificationPolicy(signer: .anyIdentity))
-                guard notRevoked(verdict, &finding) else { return }
-                let issuer = verdict.issuer ?? ""
-                let names = bundle.identityIndex.names(issuer: issuer, subjects: verdict.subjectAlternativeNames)
-                let who = "\(verdict.identity ?? "?") (\(issuer))"
-                guard !names.isEmpty else {
-                    finding.problem(
-                        .identityMismatch, "sigstore.identity",
-                        "the keyless signer \(who) is none of the \(bundle.identities.count) identities trust bundle version \(trust.version) accepts"
-                    )
-                    return
-                }
-                finding.warnings += verdict.notes
-                finding.keyless = KeylessSigner(
-                    identity: verdict.identity ?? "", issuer: issuer, logIndex: verdict.logIndex,
-                    integratedTime: verdict.integratedTime,
-                    form: finding.form == .sigstoreEmbedded ? "embedded" : "detached")
-                finding.signatures.append(
-                    names.map {
-                        SatisfiedAuthority(
-                            name: $0, kind: .identity, signer: who, form: finding.form, logIndex: verdict.logIndex,
-                            integratedTime: verdict.integratedTime, timestamped: verdict.verifiedTimestampCount > 0)
-                    })
-                return
-            } catch let error as SigstoreError {
-                // Only a chain that is not Fulcio's may still be a private CA's.
-                let problem = EvidenceProblem(
-                    code: Self.code(for: error), check: "sigstore.\(error.code)", reason: "keyless: \(error.reason)")
-                guard error.code == .certificateChainInvalid, !bundle.certificateAuthorities.isEmpty else {
-                    finding.problems.append(problem)
-                    return
-                }
-                fulcioProblem = problem
-            } catch {
-                finding.problem(.evidenceInvalid, "sigstore.verify", "\(error)")
-                return
-            }
-        }
-        guard !bundle.certificateAuthorities.isEmpty else {
-            if let fulcioProblem {
-                finding.problems.append(fulcioProblem)
-            } else {
-                finding.problem(
-                    .noTrustMaterial, "sigstore.trustRoot",
-                    trust.keylessVerifier == nil
-                        ? "the Sigstore bundle is certificate-signed, but trust bundle version \(trust.version) has no Sigstore trust root and no private CA"
-                        : "the Sigstore bundle is certificate-signed, but trust bundle version \(trust.version) accepts no keyless identity and no private CA"
-                )
-            }
-            return
+        // Which authority the certificate claims, by its issuer's name: a private CA whose certificates include
+        // that name is tried first, then Fulcio. The checks that follow decide; the names only pick the order
+        // (and keep a Fulcio certificate's log or SCT problem from being reported as a private CA's).
+        let issuers = Set(parsed.certificateIssuers)
+        let claimed = bundle.certificateAuthorities.filter { ca in
+            ca.certificates.contains { issuers.contains($0.subject) }
         }
         var reasons: [String] = []
-        for ca in bundle.certificateAuthorities {
-            var policy = VerificationPolicy(signer: .certificateAuthority(ca.authority))
-            policy.allowManagedKeyWithoutLog = true
-            policy.fallbackTime = time.now
-            let verdict: SigstoreVerdict
-            do {
-                verdict = try trust.sigstoreVerifier.verify(
-                    parsed: parsed, artifact: digest, policy: policy)
-            } catch let error as SigstoreError {
-                if error.code == .certificateChainInvalid {
-                    reasons.append("\(ca.name): \(error.reason)")
-                    continue
-                }
-                let modified = error.code == .signatureInvalid || error.code == .digestMismatch
-                finding.problem(
-                    modified ? .contentModified : Self.code(for: error), "sigstore.\(error.code)",
-                    "the certificate of private CA \(ca.name): \(error.reason)")
-                return
-            } catch {
-                finding.problem(.evidenceInvalid, "sigstore.verify", "\(error)")
-                return
+        for ca in claimed {
+            switch privateCA(ca, parsed, digest: digest, &finding) {
+            case .done: return
+            case .notThisCA(let reason): reasons.append("\(ca.name): \(reason)")
             }
-            guard notRevoked(verdict, &finding) else { return }
-            let subject = verdict.certificateSubject ?? ""
-            if let pattern = ca.compiledSubject, !pattern.matchesWhole(subject) {
-                finding.problem(
-                    .identityMismatch, "sigstore.caSubject",
-                    "the certificate subject \"\(subject)\" does not match private CA \(ca.name)'s subjectPattern")
-                return
-            }
-            if let pattern = ca.compiledSAN, !verdict.subjectAlternativeNames.contains(where: pattern.matchesWhole) {
-                finding.problem(
-                    .identityMismatch, "sigstore.caSAN",
-                    "no name of the certificate (\(verdict.subjectAlternativeNames.joined(separator: ", "))) matches private CA \(ca.name)'s sanPattern"
-                )
-                return
-            }
-            if verdict.verifiedTimes.isEmpty {
-                finding.warnings.append(
-                    "the certificate of private CA \(ca.name) was checked at the node's trusted time (\(RFC3339.format(time.now))): the bundle proves no signing time"
-                )
-            }
-            finding.warnings += verdict.notes
-            finding.signatures.append([
-                SatisfiedAuthority(
-                    name: ca.name, kind: .certificateAuthority, signer: subject, form: finding.form,
-                    logIndex: verdict.logIndex, integratedTime: verdict.integratedTime,
-                    timestamped: verdict.verifiedTimestampCount > 0)
-            ])
+        }
+        if let keyless = trust.keylessVerifier, !bundle.identities.isEmpty {
+            fulcio(keyless, parsed, digest: digest, &finding)
+            return
+        }
+        if !claimed.isEmpty || !bundle.certificateAuthorities.isEmpty {
+            finding.problem(
+                .chainInvalid, "sigstore.chain",
+                "the signing certificate (issued by \(parsed.certificateIssuers.first ?? "?")) chains to no private CA of trust bundle version \(trust.version)"
+                    + (reasons.isEmpty ? "" : ": " + reasons.joined(separator: "; ")))
             return
         }
         finding.problem(
-            .chainInvalid, "sigstore.chain",
-            "the signing certificate chains to no Sigstore CA and no private CA of trust bundle version \(trust.version)"
-                + (reasons.isEmpty ? "" : ": " + reasons.joined(separator: "; ")))
+            .noTrustMaterial, "sigstore.trustRoot",
+            trust.keylessVerifier == nil
+                ? "the Sigstore bundle is certificate-signed, but trust bundle version \(trust.version) has no Sigstore trust root and no private CA"
+                : "the Sigstore bundle is certificate-signed, but trust bundle version \(trust.version) accepts no keyless identity and no private CA"
+        )
+    }
+
+    /// A keyless (Fulcio) certificate: verified once, then its identity looked up.
+    func fulcio(
+        _ keyless: KeylessVerifier, _ parsed: ParsedSigstoreBundle, digest: ArtifactInput,
+        _ finding: inout EvidenceFinding
+    ) {
+        let verdict: SigstoreVerdict
+        do {
+            verdict = try keyless.sigstore.verify(
+                parsed: parsed, artifact: digest, policy: VerificationPolicy(signer: .anyIdentity))
+        } catch let error as SigstoreError {
+            finding.problem(Self.code(for: error), "sigstore.\(error.code)", "keyless: \(error.reason)")
+            return
+        } catch {
+            finding.problem(.evidenceInvalid, "sigstore.verify", "\(error)")
+            return
+        }
+        guard notRevoked(verdict, &finding) else { return }
+        let issuer = verdict.issuer ?? ""
+        let names = bundle.identityIndex.names(issuer: issuer, subjects: verdict.subjectAlternativeNames)
+        let who = "\(verdict.identity ?? "?") (\(issuer))"
+        guard !names.isEmpty else {
+            finding.problem(
+                .identityMismatch, "sigstore.identity",
+                "the keyless signer \(who) is none of the \(bundle.identities.count) identities trust bundle version \(trust.version) accepts"
+            )
+            return
+        }
+        finding.warnings += verdict.notes
+        finding.keyless = KeylessSigner(
+            identity: verdict.identity ?? "", issuer: issuer, logIndex: verdict.logIndex,
+            integratedTime: verdict.integratedTime, form: finding.form == .sigstoreEmbedded ? "embedded" : "detached")
+        finding.signatures.append(
+            names.map {
+                SatisfiedAuthority(
+                    name: $0, kind: .identity, signer: who, form: finding.form, logIndex: verdict.logIndex,
+                    integratedTime: verdict.integratedTime, timestamped: verdict.verifiedTimestampCount > 0,
+                    signingKey: Hex.encode(verdict.signingKeySHA256))
+            })
+    }
+
+    enum CAOutcome {
+        /// The certificate is this CA's: the finding holds the result (accepted or why not).
+        case done
+        /// It does not chain to this CA.
+        case notThisCA(String)
+    }
+
+    /// A certificate from a private CA: chain (at the verified time, or the node's trusted time when the bundle
+    /// proves none), EKU, patterns, revocation, signature.
+    func privateCA(
+        _ ca: TrustBundle.CertificateAuthority, _ parsed: ParsedSigstoreBundle, digest: ArtifactInput,
+        _ finding: inout EvidenceFinding
+    ) -> CAOutcome {
+        var policy = VerificationPolicy(signer: .certificateAuthority(ca.authority))
+        policy.allowManagedKeyWithoutLog = true
+        policy.fallbackTime = time.now
+        let verdict: SigstoreVerdict
+        do {
+            verdict = try trust.sigstoreVerifier.verify(parsed: parsed, artifact: digest, policy: policy)
+        } catch let error as SigstoreError {
+            if error.code == .certificateChainInvalid { return .notThisCA(error.reason) }
+            let modified = error.code == .signatureInvalid || error.code == .digestMismatch
+            finding.problem(
+                modified ? .contentModified : Self.code(for: error), "sigstore.\(error.code)",
+                "the certificate of private CA \(ca.name): \(error.reason)")
+            return .done
+        } catch {
+            finding.problem(.evidenceInvalid, "sigstore.verify", "\(error)")
+            return .done
+        }
+        guard notRevoked(verdict, &finding) else { return .done }
+        let subject = verdict.certificateSubject ?? ""
+        if let pattern = ca.compiledSubject, !pattern.matchesWhole(subject) {
+            finding.problem(
+                .identityMismatch, "sigstore.caSubject",
+                "the certificate subject \"\(subject)\" does not match private CA \(ca.name)'s subjectPattern")
+            return .done
+        }
+        if let pattern = ca.compiledSAN, !verdict.subjectAlternativeNames.contains(where: pattern.matchesWhole) {
+            finding.problem(
+                .identityMismatch, "sigstore.caSAN",
+                "no name of the certificate (\(verdict.subjectAlternativeNames.joined(separator: ", "))) matches private CA \(ca.name)'s sanPattern"
+            )
+            return .done
+        }
+        if verdict.verifiedTimes.isEmpty {
+            finding.warnings.append(
+                "the certificate of private CA \(ca.name) was checked at the node's trusted time (\(RFC3339.format(time.now))): the bundle proves no signing time"
+            )
+        }
+        finding.warnings += verdict.notes
+        finding.signatures.append([
+            SatisfiedAuthority(
+                name: ca.name, kind: .certificateAuthority, signer: subject, form: finding.form,
+                logIndex: verdict.logIndex, integratedTime: verdict.integratedTime,
+                timestamped: verdict.verifiedTimestampCount > 0, signingKey: Hex.encode(verdict.signingKeySHA256))
+        ])
+        return .done
     }
 
     func notRevoked(_ verdict: SigstoreVerdict, _ finding: inout EvidenceFinding) -> Bool {

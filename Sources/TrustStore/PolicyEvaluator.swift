@@ -37,7 +37,11 @@ enum PolicyEvaluator {
                         lackingTimestamp.append(candidate)
                         continue
                     }
-                    if counted.contains(where: { $0.name == candidate.name }) { continue }
+                    // Distinct authorities, and distinct keys: one key holder is one signer, whatever names
+                    // (a publisher, a private CA's leaf) its key appears under.
+                    if counted.contains(where: { $0.name == candidate.name || $0.signingKey == candidate.signingKey }) {
+                        continue
+                    }
                     counted.append(candidate)
                     break
                 }

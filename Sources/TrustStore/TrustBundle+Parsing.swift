@@ -295,7 +295,7 @@ extension TrustBundle {
         guard list.count <= BundleLimits.identities else {
             throw TrustStoreError(.limitExceeded, "bundle.identities lists more than \(BundleLimits.identities)")
         }
-        var seen = Set<Identity>()
+        var seen = Set<[String]>()
         return try list.enumerated().map { index, item in
             let path = "bundle.identities[\(index)]"
             let object = try item.asObject(path)
@@ -321,7 +321,7 @@ extension TrustBundle {
                     .malformedBundle, "\(path) needs a \"name\": its subject is too long to serve as one")
             }
             let identity = Identity(name: givenName, issuer: issuer, subject: subject, subjectPattern: pattern)
-            guard seen.insert(identity).inserted else {
+            guard seen.insert([issuer, subject ?? "", pattern ?? ""]).inserted else {
                 throw TrustStoreError(.malformedBundle, "\(path) repeats another identity")
             }
             return identity

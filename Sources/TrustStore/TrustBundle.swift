@@ -163,4 +163,6 @@ enum BundleLimits {
     static let patternLength = 1024
     /// Key-signed Sigstore bundles whose hint names no publisher: how many publisher keys are tried at most.
     static let unhintedKeyCandidates = 16
+    /// wasmsig signatures without a key id × publishers tried, at most, per module.
+    static let wasmsigTrials = 4096
 }

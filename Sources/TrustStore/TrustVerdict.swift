@@ -87,6 +87,9 @@ public struct SatisfiedAuthority: Sendable, Hashable {
     public let integratedTime: Int64?
     /// Whether a trusted RFC 3161 timestamp verified.
     public let timestamped: Bool
+    /// Hex SHA-256 of the signing key's SubjectPublicKeyInfo: one key counts for one authority at most, however
+    /// many authorities (a publisher, a private CA's leaf) it appears under.
+    public let signingKey: String
 }
 
 /// What one piece of evidence came to.

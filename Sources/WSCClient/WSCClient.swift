@@ -17,6 +17,7 @@ public final class WSCClient {
     private let fd: Int32
     private let decoder: FrameDecoder
     private var nextID: Int64 = 1
+    private let timeoutSeconds: Int
 
     /// Connects to `socketPath`. When nothing listens there, the error says so and how to start the daemon.
     public init(
@@ -40,6 +41,7 @@ public final class WSCClient {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         self.fd = fd
+        self.timeoutSeconds = timeoutSeconds
         self.decoder = FrameDecoder(maximumFrameLength: maximumFrameLength)
     }
 
@@ -72,7 +74,15 @@ public final class WSCClient {
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { wsc_send_with_fd(fd, $0.baseAddress! + done, $0.count - done, fdToPass) }
             if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw ProtocolError(.internalError, "send failed: \(String(cString: strerror(errno)))") }
+            guard n > 0 else {
+                let e = errno
+                if e == EAGAIN || e == EWOULDBLOCK {
+                    throw ProtocolError(.internalError, "wscd did not take the request within \(timeoutSeconds) s")
+                }
+                throw ProtocolError(
+                    e == EPIPE || e == ECONNRESET ? .connectionClosed : .internalError,
+                    "sending to wscd failed: \(String(cString: strerror(e)))")
+            }
             fdToPass = -1  // the descriptor travels with the first bytes only
             done += n
         }
@@ -85,23 +95,42 @@ public final class WSCClient {
             let n = decoder.fill(atLeast: 64 * 1024) { buffer in read(fd, buffer.baseAddress, buffer.count) }
             if n < 0, errno == EINTR { continue }
             guard n > 0 else {
+                let e = errno
+                if n < 0, e == EAGAIN || e == EWOULDBLOCK {
+                    throw ProtocolError(.connectionClosed, "wscd did not answer within \(timeoutSeconds) s")
+                }
                 throw ProtocolError(
-                    .shuttingDown,
-                    n == 0 ? "wscd closed the connection" : "read failed: \(String(cString: strerror(errno)))")
+                    .connectionClosed,
+                    n == 0
+                        ? "wscd closed the connection without an answer"
+                        : "the connection to wscd failed without an answer: \(String(cString: strerror(e)))")
             }
         }
     }
 
     /// Sends a request and waits for its answer: the result object and body, or the daemon's error thrown.
+    /// An answer about the whole connection (request id null: refused at accept, a malformed frame) is thrown too.
     public func call(
         _ op: Operation, _ fields: [(String, JSONValue)] = [], body: [UInt8] = [], passing passFD: Int32? = nil
     )
         throws -> (result: JSONObject, body: [UInt8])
     {
-        let id = try send(op, fields, body: body, passing: passFD)
+        let id: Int64
+        do {
+            id = try send(op, fields, body: body, passing: passFD)
+        } catch let error as ProtocolError where error.code == .connectionClosed {
+            // wscd may have refused the connection and closed it before the request went out: its answer says why.
+            // The connection is closed, so this read returns at once.
+            if let answer = try? receive(), Messages.id(of: answer.header) == nil {
+                _ = try Messages.result(of: answer.header)
+            }
+            throw error
+        }
         while true {
             let frame = try receive()
-            guard Messages.id(of: frame.header) == id else { continue }
+            let answerID = Messages.id(of: frame.header)
+            if answerID == nil { _ = try Messages.result(of: frame.header) }
+            guard answerID == id else { continue }
             return (try Messages.result(of: frame.header), frame.body)
         }
     }

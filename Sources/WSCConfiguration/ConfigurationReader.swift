@@ -3,7 +3,8 @@
 struct ConfigurationReader {
     static let tables = ["server", "state", "trust", "authorization", "signing", "log", "tuf"]
     static let serverKeys = [
-        "socket", "socket_mode", "socket_group", "max_connections", "max_frame_bytes", "max_requests_in_flight",
+        "socket", "socket_mode", "socket_group", "max_connections", "max_connections_per_uid",
+        "reserved_connections", "max_buffered_bytes", "max_frame_bytes", "max_requests_in_flight",
         "idle_timeout_seconds", "read_timeout_seconds", "workers", "large_verify_bytes", "max_large_verifies_per_uid",
     ]
     static let stateKeys = ["directory", "seal_key", "require_existing"]
@@ -12,7 +13,7 @@ struct ConfigurationReader {
         "verify_uids", "verify_groups", "sign_uids", "sign_groups", "rotate_uids", "rotate_groups",
     ]
     static let signingKeys = ["key", "generate_if_missing", "requests_per_minute"]
-    static let logKeys = ["level", "format"]
+    static let logKeys = ["level", "format", "refusal_interval_seconds"]
     static let logLevels = ["debug", "info", "notice", "warning", "error"]
     static let logFormats = ["auto", "journal", "text"]
     static let tufKeys = [
@@ -50,7 +51,7 @@ struct ConfigurationReader {
             }
             let entries = entries(of: table, table: entry.key, index: index)
             switch entry.key {
-            case "server": configuration.server = try server(entries)
+            case "server": configuration.server = try server(entries, index: index)
             case "state": configuration.state = try state(entries)
             case "trust": configuration.trust = try trust(entries, index: index)
             case "authorization": configuration.authorization = try authorization(entries)
@@ -94,7 +95,7 @@ struct ConfigurationReader {
         index.line(of: [table, key])
     }
 
-    private func server(_ entries: [ConfigurationEntry]) throws -> DaemonConfiguration.Server {
+    private func server(_ entries: [ConfigurationEntry], index: TOMLLineIndex) throws -> DaemonConfiguration.Server {
         var server = DaemonConfiguration.Server()
         for entry in entries {
             switch entry.key {
@@ -102,6 +103,9 @@ struct ConfigurationReader {
             case "socket_mode": server.socketMode = try entry.socketMode()
             case "socket_group": server.socketGroup = try entry.group()
             case "max_connections": server.maxConnections = try entry.integer(in: 1...65536)
+            case "max_connections_per_uid": server.maxConnectionsPerUID = try entry.integer(in: 1...65536)
+            case "reserved_connections": server.reservedConnections = try entry.integer(in: 0...65535)
+            case "max_buffered_bytes": server.maxBufferedBytes = try entry.integer(in: 0...(1 << 40))
             case "max_frame_bytes": server.maxFrameBytes = try entry.integer(in: 1024...(1 << 30))
             case "max_requests_in_flight": server.maxRequestsInFlight = try entry.integer(in: 1...1024)
             case "idle_timeout_seconds": server.idleTimeoutSeconds = try entry.integer(in: 1...86400)
@@ -111,6 +115,19 @@ struct ConfigurationReader {
             case "max_large_verifies_per_uid": server.maxLargeVerifiesPerUID = try entry.integer(in: 1...1024)
             default: throw unknownKey(entry, allowed: Self.serverKeys)
             }
+        }
+        if let reserved = server.reservedConnections, reserved >= server.maxConnections {
+            throw ConfigurationError(
+                .inconsistent, file: file, line: line(index, "server", "reserved_connections"),
+                reason: "[server] reserved_connections = \(reserved) leaves no connection for peers "
+                    + "that may not rotate (max_connections = \(server.maxConnections)); keep it below max_connections")
+        }
+        if server.maxBufferedBytes > 0, server.maxBufferedBytes < server.maxFrameBytes {
+            throw ConfigurationError(
+                .inconsistent, file: file, line: line(index, "server", "max_buffered_bytes"),
+                reason: "[server] max_buffered_bytes = \(server.maxBufferedBytes) is less than max_frame_bytes = "
+                    + "\(server.maxFrameBytes), so a frame of the largest size could never be received; raise it "
+                    + "or use 0 (1/16 of memory)")
         }
         return server
     }
@@ -190,6 +207,7 @@ struct ConfigurationReader {
             switch entry.key {
             case "level": log.level = try entry.oneOf(Self.logLevels)
             case "format": log.format = try entry.oneOf(Self.logFormats)
+            case "refusal_interval_seconds": log.refusalIntervalSeconds = try entry.integer(in: 1...86400)
             default: throw unknownKey(entry, allowed: Self.logKeys)
             }
         }

@@ -22,6 +22,19 @@ public struct DaemonConfiguration: Sendable, Hashable {
         public var socketGroup: String? = nil
         /// `max_connections`: simultaneous client connections, 1...65536.
         public var maxConnections: Int = 256
+        /// `max_connections_per_uid`: connections one peer uid may hold at once, 1...65536.
+        public var maxConnectionsPerUID: Int = 64
+        /// `reserved_connections`: of ``maxConnections``, how many only peers that may rotate can take;
+        /// 0...65535 and below ``maxConnections``. `nil`: ``maxConnections`` / 32 (see ``connectionsReserved``).
+        public var reservedConnections: Int? = nil
+
+        /// The connections kept for peers that may rotate: ``reservedConnections``, or by default 1 in 32 (8 of the
+        /// default 256), which keeps a small `max_connections` valid without naming a reservation.
+        public var connectionsReserved: Int { reservedConnections ?? maxConnections / 32 }
+        /// `max_buffered_bytes`: bytes all connections together may hold in large frames being received and
+        /// requests not yet answered; 0 (the default) means 1/16 of physical memory, at least ``maxFrameBytes``.
+        /// Otherwise at least ``maxFrameBytes``, at most 2^40.
+        public var maxBufferedBytes: Int = 0
         /// `max_frame_bytes`: largest request or response frame, 1024...2^30 bytes.
         public var maxFrameBytes: Int = 64 << 20
         /// `max_requests_in_flight`: concurrent requests per connection, 1...1024.
@@ -113,6 +126,9 @@ public struct DaemonConfiguration: Sendable, Hashable {
         public var level: String = "info"
         /// `format`: one of `auto` (journal when stderr is the journal), `journal`, `text`.
         public var format: String = "auto"
+        /// `refusal_interval_seconds`: refused connections are logged at most once per this interval per uid, with
+        /// the count of those not logged; 1...86400.
+        public var refusalIntervalSeconds: Int = 60
 
         /// The defaults.
         public init() {}

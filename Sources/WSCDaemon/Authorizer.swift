@@ -60,6 +60,11 @@ struct Authorizer: Sendable {
         return rule.memberNames.contains(name)
     }
 
+    /// Whether the peer may do anything at all; a peer allowed nothing is refused as soon as it connects.
+    func allowsAnything(_ peer: PeerCredentials) -> Bool {
+        allows(.verify, peer) || allows(.sign, peer) || allows(.rotate, peer)
+    }
+
     /// The user name of `uid` (getpwuid_r: safe on any thread).
     static func userName(_ uid: UInt32) -> String? {
         var entry = passwd()

@@ -11,7 +11,9 @@ import WasmSignatures
 /// One client connection. All mutable state is confined to the connection's serial queue; work runs on the
 /// shared worker pool and its answer comes back to this queue. Limits: frame size (checked before buffering),
 /// requests in flight (reading pauses), pending output (reading pauses), idle and read timeouts (checked by the
-/// server's sweep). A malformed frame gets an error answer and the connection closes; nothing else is affected.
+/// server's sweep), large frames within the shared ``BufferBudget`` (reading pauses). Reads never cross a frame
+/// boundary, so each SCM_RIGHTS descriptor is bound to its frame (``FrameDescriptors``). A malformed frame gets
+/// an error answer and the connection closes; nothing else is affected.
 final class Connection: @unchecked Sendable {
     let fd: Int32
     let peer: PeerCredentials
@@ -26,12 +28,18 @@ final class Connection: @unchecked Sendable {
     private var output: [UInt8] = []
     private var outputOffset = 0
     private var inFlight = 0
-    private var receivedFDs: [Int32] = []
+    private var descriptors = FrameDescriptors()
     private var closing = false  // no more requests are read; close once answers are written
     private var cancelled = false
     private var pendingCancels = 0
     private(set) var lastActivity: UInt64
     private var partialSince: UInt64?
+    /// Budget bytes taken for the frame being received (`nil` until its size is known), and for each complete frame
+    /// not yet dispatched, oldest first; a dispatched request gives its share back when it is answered.
+    private var receivingReservation: Int?
+    private var completedReservations: [Int] = []
+    /// Reading is paused until the shared budget has room for the frame being received.
+    private var waitingForBudget = false
     /// Hashing of the frame being received, for an inline verify: it overlaps the transfer.
     private var headStream: HeadStream = .undecided
 
@@ -44,6 +52,8 @@ final class Connection: @unchecked Sendable {
     static let highWatermark = 4 << 20
     static let lowWatermark = 1 << 20
     static let readChunk = 64 * 1024
+    /// Bytes of a frame a connection may hold without the shared budget (``BufferBudget``).
+    static let freeAllowance = 64 * 1024
     /// Requests with a body up to this size are handled on the connection's own queue.
     static let inlineWorkLimit = 4 << 20
     /// Inline modules from this size on are hashed while they arrive; smaller ones come in one or two reads.
@@ -86,11 +96,48 @@ final class Connection: @unchecked Sendable {
         guard !closing else { return }
         var fds = [Int32](repeating: -1, count: 8)
         while !closing {
+            // Never read past the frame being received, and read its first byte alone: that is what binds a
+            // descriptor to its frame (see FrameDescriptors). Three reads per frame at least: the first byte, the
+            // rest of the length field, the rest of the frame (in chunks when large).
+            let (received, missing) = decoder.frameBeingReceived
+            let limit: Int
+            if received == 0 {
+                limit = 1
+            } else if let missing {
+                if receivingReservation == nil {
+                    // The frame's size is known: what it needs beyond the free allowance comes from the budget.
+                    let need = max(0, received + missing - Connection.freeAllowance)
+                    if need > server.core.budget.usage.limit {
+                        // Only after a reload that lowered the budget: waiting would never end.
+                        fail(
+                            ProtocolError(
+                                .frameTooLarge,
+                                "the frame needs \(need) bytes of the daemon's buffer budget, more than all of it "
+                                    + "([server] max_buffered_bytes); send a smaller module or pass it as a descriptor")
+                        )
+                        return
+                    }
+                    if need > 0, !server.core.budget.reserve(need, orNotify: self) {
+                        waitForBudget()
+                        return
+                    }
+                    receivingReservation = need
+                }
+                limit = missing
+            } else if received < 4 {
+                limit = 4 - received
+            } else {
+                // An unacceptable length: the decoder refuses it (or frames before it are still to be taken).
+                drainFrames()
+                return
+            }
             var count: Int32 = 0
+            var truncated: Int32 = 0
             // Receive straight into the decoder's buffer: no intermediate copy.
-            let n = decoder.fill(atLeast: Connection.readChunk) { buffer in
+            let n = decoder.fill(atLeast: min(limit, Connection.readChunk)) { buffer in
                 fds.withUnsafeMutableBufferPointer {
-                    wsc_recv_with_fds(fd, buffer.baseAddress, buffer.count, $0.baseAddress, 8, &count)
+                    wsc_recv_with_fds(
+                        fd, buffer.baseAddress, min(buffer.count, limit), $0.baseAddress, 8, &count, &truncated)
                 }
             }
             if n < 0 {
@@ -99,10 +146,9 @@ final class Connection: @unchecked Sendable {
                 closeNow()
                 return
             }
-            for i in 0..<Int(count) { receivedFDs.append(fds[i]) }
-            if receivedFDs.count > server.limits.maxRequestsInFlight * 2 {
-                fail(ProtocolError(.badFrame, "too many file descriptors sent ahead of their frames"))
-                return
+            if count > 0 || truncated != 0 {
+                descriptors.received(
+                    Array(fds[0..<Int(count)]), truncated: truncated != 0, atFrameStart: received == 0)
             }
             if n == 0 {
                 // The peer closed its side: answer what is in flight, then close.
@@ -111,6 +157,15 @@ final class Connection: @unchecked Sendable {
                 return
             }
             lastActivity = Monotonic.nanoseconds()
+            guard let missing, n == missing else {
+                // Part of a frame: the read timeout runs from its first byte.
+                if partialSince == nil { partialSince = lastActivity }
+                if received >= 4 { advanceStream() }
+                continue
+            }
+            descriptors.frameCompleted()
+            completedReservations.append(receivingReservation ?? 0)
+            receivingReservation = nil
             advanceStream()
             drainFrames()
             if readSuspended || closing { return }
@@ -176,12 +231,43 @@ final class Connection: @unchecked Sendable {
         return .streaming(ModulePartsStream(moduleLength: moduleLength), moduleLength: moduleLength)
     }
 
-    private func dispatch(_ frame: Frame, streamed: StreamedParts?) {
-        var fdToPass: Int32?
-        if case .bool(true) = frame.header["fd"] ?? .null, !receivedFDs.isEmpty {
-            fdToPass = receivedFDs.removeFirst()
+    /// The descriptor that came with `frame`, if it declares one; throws when what came does not match what the
+    /// frame declares (any descriptor is then closed unread).
+    private func claimDescriptor(_ frame: Frame) throws(ProtocolError) -> Int32? {
+        let declared = frame.header["fd"] == .bool(true)
+        switch descriptors.next() {
+        case .none where declared:
+            throw ProtocolError(
+                .badRequest,
+                "\"fd\": true but no descriptor came with the frame; pass it with SCM_RIGHTS on the sendmsg that sends the frame's first byte"
+            )
+        case .none:
+            return nil
+        case .one(let received) where declared:
+            return received
+        case .one(let received):
+            close(received)
+            throw ProtocolError(
+                .badRequest,
+                "a descriptor came with a frame that does not declare \"fd\": true; it was closed unread. Declare it, or send no descriptor"
+            )
+        case .refused(let reason):
+            throw ProtocolError(.badRequest, reason)
         }
-        let passed = fdToPass
+    }
+
+    private func dispatch(_ frame: Frame, streamed: StreamedParts?) {
+        let reservation = completedReservations.isEmpty ? 0 : completedReservations.removeFirst()
+        let passed: Int32?
+        do {
+            passed = try claimDescriptor(frame)
+        } catch {
+            server.core.budget.release(reservation)
+            // This frame alone is refused; the connection stays usable.
+            server.core.stats.error(error.code.rawValue)
+            enqueue(Frame(header: Messages.failure(id: Messages.id(of: frame.header), error)).encoded())
+            return
+        }
         inFlight += 1
         let peer = self.peer
         let core = server.core
@@ -192,18 +278,19 @@ final class Connection: @unchecked Sendable {
         if frame.body.count <= Connection.inlineWorkLimit, passed == nil {
             let response = core.handle(frame, peer: peer, passedFD: passed, streamed: streamed)
             let bytes = response.encoded()
-            queue.async { [self] in complete(bytes) }
+            queue.async { [self] in complete(bytes, reservation: reservation) }
             return
         }
         server.workers.submit { [self] in
             let response = core.handle(frame, peer: peer, passedFD: passed, streamed: streamed)
             let bytes = response.encoded()
-            queue.async { [self] in complete(bytes) }
+            queue.async { [self] in complete(bytes, reservation: reservation) }
         }
     }
 
-    private func complete(_ bytes: [UInt8]) {
+    private func complete(_ bytes: [UInt8], reservation: Int) {
         inFlight -= 1
+        server.core.budget.release(reservation)
         enqueue(bytes)
         if !closing { resumeReadingIfPossible() }
         finishIfDone()
@@ -217,8 +304,24 @@ final class Connection: @unchecked Sendable {
         readSuspended = true
     }
 
+    private func waitForBudget() {
+        waitingForBudget = true
+        partialSince = nil  // waiting on the daemon is not the peer being slow: the read timeout restarts after
+        pauseReading()
+    }
+
+    /// The budget gave bytes back: try again to take what the frame being received needs (any thread).
+    func budgetFreed() {
+        queue.async { [self] in
+            guard waitingForBudget, !cancelled else { return }
+            waitingForBudget = false
+            partialSince = Monotonic.nanoseconds()
+            resumeReadingIfPossible()
+        }
+    }
+
     private func resumeReadingIfPossible() {
-        guard readSuspended, !cancelled, inFlight < server.limits.maxRequestsInFlight,
+        guard readSuspended, !cancelled, !waitingForBudget, inFlight < server.limits.maxRequestsInFlight,
             pendingOutput < Connection.lowWatermark, let readSource
         else { return }
         readSuspended = false
@@ -334,8 +437,10 @@ final class Connection: @unchecked Sendable {
         guard pendingCancels == 0 else { return }
         // Both sources are gone: only now may the descriptor number be reused.
         close(fd)
-        for passed in receivedFDs { close(passed) }
-        receivedFDs.removeAll()
+        descriptors.closeAll()
+        server.core.budget.release((receivingReservation ?? 0) + completedReservations.reduce(0, +))
+        receivingReservation = nil
+        completedReservations.removeAll()
         readSource = nil
         writeSource = nil
         server.remove(self)

@@ -27,6 +27,8 @@ final class DaemonCore: Sendable {
     let stats = DaemonStats()
     /// Verifies of large modules by descriptor running now, per peer uid.
     let largeVerifies = LargeVerifySlots()
+    /// Bytes of large frames and unanswered requests all connections together may hold.
+    let budget: BufferBudget
     let startedAt: Int64
     private let settings: Mutex<Settings>
     /// The TUF refresher, when [tuf] is enabled (set once at start-up).
@@ -42,6 +44,7 @@ final class DaemonCore: Sendable {
         self.trust = trust
         self.signing = signing
         self.startedAt = Monotonic.wallSeconds()
+        self.budget = BufferBudget(limit: BufferBudget.limit(config))
         settings = Mutex(
             Settings(
                 config: config, authorizer: Authorizer(config.authorization),
@@ -66,6 +69,7 @@ final class DaemonCore: Sendable {
                 config: fresh, authorizer: Authorizer(fresh.authorization),
                 log: DaemonLog(level: fresh.log.level, format: fresh.log.format))
         }
+        budget.setLimit(BufferBudget.limit(fresh))
         return notes
     }
 
@@ -485,6 +489,7 @@ final class DaemonCore: Sendable {
             .object(try JSONObject(d.map { ($0.key, .integer(Int64($0.value))) }))
         }
         let key = signing.key
+        let buffered = budget.usage
         return try JSONObject([
             ("server", .string("wscd \(DaemonInfo.version)")),
             ("bundle", bundle),
@@ -502,6 +507,14 @@ final class DaemonCore: Sendable {
                 .object(
                     try JSONObject([
                         ("open", .integer(Int64(s.connectionsOpen))), ("total", .integer(Int64(s.connectionsTotal))),
+                    ]))
+            ),
+            (
+                "bufferedBytes",
+                .object(
+                    try JSONObject([
+                        ("used", .integer(Int64(buffered.used))), ("limit", .integer(Int64(buffered.limit))),
+                        ("waiting", .integer(Int64(buffered.waiting))),
                     ]))
             ),
             ("requests", try counts(s.requests)), ("verdicts", try counts(s.verdicts)),

@@ -4,6 +4,7 @@ import Synchronization
 import TrustStore
 import WSCConfiguration
 import WSCPlatform
+import WSCProtocol
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -13,10 +14,13 @@ import WSCPlatform
 final class Server: @unchecked Sendable {
     struct Limits: Sendable {
         let maxConnections: Int
+        let maxConnectionsPerUID: Int
+        let reservedConnections: Int
         let maxFrameBytes: Int
         let maxRequestsInFlight: Int
         let idleTimeout: UInt64
         let readTimeout: UInt64
+        let refusalLogInterval: UInt64
     }
 
     let core: DaemonCore
@@ -24,7 +28,8 @@ final class Server: @unchecked Sendable {
     let queue = DispatchQueue(label: "wscd.server")
     private let listenFD: Int32
     private let ownsSocketPath: String?
-    private let connections = Mutex<[ObjectIdentifier: Connection]>([:])
+    private let connections = Mutex(ConnectionTable())
+    private var refusals = RefusalLog()  // on `queue`
     private var sources: [any DispatchSourceProtocol] = []
     private var acceptSource: DispatchSourceRead?
     private var acceptSuspended = false
@@ -48,10 +53,12 @@ final class Server: @unchecked Sendable {
 
     static func limits(_ config: DaemonConfiguration) -> Limits {
         Limits(
-            maxConnections: config.server.maxConnections, maxFrameBytes: config.server.maxFrameBytes,
+            maxConnections: config.server.maxConnections, maxConnectionsPerUID: config.server.maxConnectionsPerUID,
+            reservedConnections: config.server.connectionsReserved, maxFrameBytes: config.server.maxFrameBytes,
             maxRequestsInFlight: config.server.maxRequestsInFlight,
             idleTimeout: UInt64(config.server.idleTimeoutSeconds) * 1_000_000_000,
-            readTimeout: UInt64(config.server.readTimeoutSeconds) * 1_000_000_000)
+            readTimeout: UInt64(config.server.readTimeoutSeconds) * 1_000_000_000,
+            refusalLogInterval: UInt64(config.log.refusalIntervalSeconds) * 1_000_000_000)
     }
 
     var connectionCount: Int { connections.withLock { $0.count } }
@@ -124,21 +131,56 @@ final class Server: @unchecked Sendable {
                 continue
             }
             let peer = PeerCredentials(pid: pid, uid: uid, gid: gid)
+            // Authorization comes before any slot is taken: a peer allowed nothing never holds one.
+            let authorizer = core.current.authorizer
+            guard authorizer.allowsAnything(peer) else {
+                refuse(
+                    fd, peer,
+                    ProtocolError(
+                        .notAuthorized,
+                        "uid \(uid) (gid \(gid)) may not verify, sign or rotate on this wscd, so its connections are "
+                            + "refused; an administrator can allow it in [authorization] of wscd.toml"))
+                continue
+            }
             let limits = self.limits
             let connection = Connection(fd: fd, peer: peer, server: self, maxFrame: limits.maxFrameBytes)
-            let admitted = connections.withLock { table -> Bool in
-                guard table.count < limits.maxConnections else { return false }
-                table[ObjectIdentifier(connection)] = connection
-                return true
-            }
-            guard admitted else {
-                core.log.warning(
-                    "connection refused: \(limits.maxConnections) connections open", [("PEER_UID", "\(uid)")])
-                close(fd)
+            let mayRotate = authorizer.allows(.rotate, peer)
+            if let refusal = connections.withLock({ $0.admit(connection, mayRotate: mayRotate, limits: limits) }) {
+                refuse(fd, peer, refusal)
                 continue
             }
             core.stats.connectionOpened()
             connection.start()
+        }
+    }
+
+    /// Answers a connection that is not admitted with one error frame saying why, and closes it. The frame fits
+    /// in the empty socket buffer of a new connection; what the peer sent is left unread (the kernel drops it,
+    /// and the peer reads the answer before the reset).
+    private func refuse(_ fd: Int32, _ peer: PeerCredentials, _ error: ProtocolError) {
+        let answer = Frame(header: Messages.failure(id: nil, error)).encoded()
+        _ = answer.withUnsafeBytes { wsc_send_nosignal(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        core.stats.error(error.code.rawValue)
+        let limits = self.limits
+        if let suppressed = refusals.refused(
+            uid: peer.uid, reason: error.message, now: Monotonic.nanoseconds(), interval: limits.refusalLogInterval)
+        {
+            var fields = [("PEER_UID", "\(peer.uid)"), ("PEER_PID", "\(peer.pid)"), ("CODE", error.code.rawValue)]
+            if suppressed > 0 { fields.append(("SUPPRESSED", "\(suppressed)")) }
+            core.log.warning(
+                "connection refused: \(error.message)"
+                    + (suppressed > 0 ? " (\(suppressed) earlier refusal(s) of this uid not logged)" : ""), fields)
+        }
+    }
+
+    /// Logs the refusals left unlogged for each uid whose interval has passed.
+    private func reportRefusals(now: UInt64) {
+        let interval = limits.refusalLogInterval
+        for (uid, count, reason) in refusals.due(now: now, interval: interval) {
+            core.log.warning(
+                "\(count) more connection(s) from uid \(uid) refused in the last \(interval / 1_000_000_000) s: \(reason)",
+                [("PEER_UID", "\(uid)"), ("SUPPRESSED", "\(count)")])
         }
     }
 
@@ -155,7 +197,7 @@ final class Server: @unchecked Sendable {
     }
 
     func remove(_ connection: Connection) {
-        let removed = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(connection)) != nil }
+        let removed = connections.withLock { $0.remove(connection) }
         if removed { core.stats.connectionClosed() }
         queue.async { [self] in if draining { exitIfDrained() } }
     }
@@ -163,7 +205,8 @@ final class Server: @unchecked Sendable {
     private func sweepConnections() {
         let now = Monotonic.nanoseconds()
         let limits = self.limits
-        for connection in connections.withLock({ Array($0.values) }) {
+        reportRefusals(now: now)
+        for connection in connections.withLock({ Array($0.connections.values) }) {
             connection.sweep(now: now, idleNanoseconds: limits.idleTimeout, readNanoseconds: limits.readTimeout)
         }
     }
@@ -192,7 +235,7 @@ final class Server: @unchecked Sendable {
         }
         close(listenFD)
         if let ownsSocketPath { unlink(ownsSocketPath) }
-        for connection in connections.withLock({ Array($0.values) }) { connection.drain() }
+        for connection in connections.withLock({ Array($0.connections.values) }) { connection.drain() }
         queue.asyncAfter(deadline: .now() + 10) { [self] in
             core.log.warning("drain deadline reached with \(connectionCount) connection(s) open; exiting")
             Server.terminate()

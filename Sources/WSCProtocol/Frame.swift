@@ -152,6 +152,21 @@ public final class FrameDecoder {
         return n
     }
 
+    /// The frame the next received byte belongs to (after any complete frames not yet taken with ``next()``):
+    /// how many of its bytes are already here, and how many it still lacks once its length field is complete
+    /// (`nil` before that, or when the announced length is not acceptable, which ``next()`` reports).
+    /// A reader that never asks for more than `missing` bytes never receives two frames in one read.
+    public var frameBeingReceived: (received: Int, missing: Int?) {
+        var position = start
+        while end - position >= 4 {
+            let length = Int(Frame.readU32(UnsafeRawBufferPointer(start: storage + position, count: 4), at: 0))
+            guard length >= 4, length <= maximumFrameLength else { return (end - position, nil) }
+            if end - position < 4 + length { return (end - position, 4 + length - (end - position)) }
+            position += 4 + length
+        }
+        return (end - position, nil)
+    }
+
     /// Calls `body` with the frame being received once its header has fully arrived: the header bytes, the body's
     /// announced length, and the body bytes received so far (the pointers are valid only during the call).
     /// Returns `nil` without calling `body` while the header is incomplete or the length is not acceptable.

@@ -19,10 +19,16 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let unsupportedVersion = Code("unsupportedVersion")
         /// The operation is not known.
         public static let unknownOperation = Code("unknownOperation")
-        /// The peer's uid/gid is not allowed this operation.
+        /// The peer's uid/gid is not allowed this operation; at accept (request id null), not allowed any operation,
+        /// and the connection is closed after this answer.
         public static let notAuthorized = Code("notAuthorized")
         /// Too many requests of this kind from this peer; retry later.
         public static let rateLimited = Code("rateLimited")
+        /// The connection was refused at accept: the server, or the peer's uid, has all the connections it may
+        /// have (the message says which limit); the connection is closed after this answer.
+        public static let tooManyConnections = Code("tooManyConnections")
+        /// Client side: the connection ended before the answer came (no answer frame said why).
+        public static let connectionClosed = Code("connectionClosed")
         /// The peer already runs as much work of this kind as it may (large verifies per uid); retry later.
         public static let busy = Code("busy")
         /// No usable trust bundle is installed.

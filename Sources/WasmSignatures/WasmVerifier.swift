@@ -132,10 +132,40 @@ public struct WasmVerifier: Sendable {
         return (records, keyIDs, notes)
     }
 
-    /// Whether `key` made a valid signature over some record of the signature data, whatever content that record
-    /// covers: when ``verify(key:)`` fails but this holds, the module was modified after `key` signed it.
-    public func hasSignature(by key: PublicKey) -> Bool {
-        !validRecords(for: key).records.isEmpty
+    /// What one key's signatures come to.
+    public enum KeyCheck: Sendable, Hashable {
+        /// The key signed exactly this module's content.
+        case verified(WasmsigVerdict)
+        /// The key made a valid signature, but over other content: the module was modified after signing.
+        case signedOtherContent
+        /// No valid signature by the key.
+        case notSigned
+    }
+
+    /// Checks `key` against every signature once: verified, signed other content, or not signed. One pass of
+    /// signature verifications (``verify(key:)`` followed by a second look would make two).
+    public func check(key: PublicKey) -> KeyCheck {
+        let (records, keyIDs, notes) = validRecords(for: key)
+        let expected = parts.hashes
+        for (i, r) in records.enumerated() {
+            let signed = signatureData.records[r].hashes
+            if signed.count == expected.count, zip(signed, expected).allSatisfy({ constantTimeEquals($0, $1) }) {
+                return .verified(
+                    WasmsigVerdict(recordIndex: r, keyID: keyIDs[i], partCount: expected.count, notes: notes))
+            }
+        }
+        return records.isEmpty ? .notSigned : .signedOtherContent
+    }
+
+    /// How many signature entries carry no key id (each must be tried against every candidate key).
+    public var unlabelledSignatureCount: Int {
+        signatureData.records.reduce(0) { total, record in
+            total
+                + record.signatures.filter {
+                    if case .signature(let sig) = $0 { return sig.keyID == nil }
+                    return false
+                }.count
+        }
     }
 
     /// The key ids the signature entries carry (entries without one are left out).

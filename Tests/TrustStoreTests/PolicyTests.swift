@@ -261,6 +261,68 @@ import WasmSignatures
         }
     }
 
+    /// A bundle with a Sigstore root, keyless identities and a private CA: each certificate goes to its own
+    /// authority (a private-CA bundle without a log entry is not judged by Fulcio's rules, and the reverse).
+    @Test func keylessAndPrivateCATogether() throws {
+        let tool = try OpenSSLTool()
+        defer { tool.cleanUp() }
+        try tool.certificateAuthority("root", subject: "/CN=Acme Code Signing Root")
+        try tool.leaf(
+            "leaf", ca: "root", subject: "/CN=acme builder", days: 2,
+            extensions: ["basicConstraints=CA:FALSE", "extendedKeyUsage=codeSigning"])
+        try tool.write("m.wasm", Self.module)
+        let caBundle = HandBuiltBundle.certificateSigned(
+            digest: Digest.sha256(Self.module), signature: try tool.sign(file: "m.wasm", key: "leaf"),
+            leafDER: try tool.der(certificate: "leaf"))
+        var b = try keylessBuilder()
+        b.certificateAuthorities = [.init(name: "acme-ca", certificates: [try Certificate(pem: tool.text("root.pem"))])]
+        let trust = try seal(b)
+        let clock = Int64(Date().timeIntervalSince1970)
+        let ca = verify(Self.module, trust, sigstore: caBundle, at: clock)
+        #expect(ca.valid, "\(ca)")
+        #expect(ca.signers == ["acme-ca"])
+        let keyless = verify(try Self.file("module.keyless.wasm"), trust, at: clock)
+        #expect(keyless.valid, "\(keyless)")
+        #expect(keyless.signers == ["release"])
+        // A request for the CA only: the keyless signature does not count.
+        #expect(
+            verify(try Self.file("module.keyless.wasm"), trust, .anyOf(["acme-ca"]), at: clock).code
+                == .authorityNotAllowed)
+    }
+
+    /// One key behind two authorities (a publisher, and a private CA's leaf) is one signer: it cannot meet a
+    /// threshold of two alone.
+    @Test func oneKeyCountsOnceWhateverItsAuthorities() throws {
+        let tool = try OpenSSLTool()
+        defer { tool.cleanUp() }
+        try tool.certificateAuthority("root", subject: "/CN=Acme Code Signing Root")
+        try tool.leaf(
+            "carol", ca: "root", subject: "/CN=carol", days: 2,
+            extensions: ["basicConstraints=CA:FALSE", "extendedKeyUsage=codeSigning"])
+        try tool.write("m.wasm", Self.module)
+        let caBundle = HandBuiltBundle.certificateSigned(
+            digest: Digest.sha256(Self.module), signature: try tool.sign(file: "m.wasm", key: "carol"),
+            leafDER: try tool.der(certificate: "carol"))
+        let module = try KeylessWasm.attach(bundle: caBundle, to: WasmModule(bytes: Self.module))
+        try tool.write("full.wasm", module)
+        let keyBundle = HandBuiltBundle.keySigned(
+            digest: Digest.sha256(module), signature: try tool.sign(file: "full.wasm", key: "carol"),
+            hint: try tool.hint("carol"))
+        var b = builder()
+        b.publishers.append(.init(name: "carol-key", publicKey: try PublicKey(pem: tool.text("carol.pub"))))
+        b.certificateAuthorities = [.init(name: "acme-ca", certificates: [try Certificate(pem: tool.text("root.pem"))])]
+        b.policy = try JSONParser.parse(
+            Array(
+                #"{"rules":[{"name":"two","modules":["*"],"authorities":["carol-key","acme-ca"],"threshold":2}]}"#.utf8)
+        )
+        let trust = try seal(b)
+        let clock = Int64(Date().timeIntervalSince1970)
+        let verdict = verify(module, trust, RequestPolicy(moduleName: "m"), sigstore: keyBundle, at: clock)
+        #expect(verdict.code == .thresholdNotMet, "\(verdict)")
+        #expect(verdict.evidence.flatMap(\.proved).sorted() == ["acme-ca", "carol-key"])
+        #expect(verify(module, trust, sigstore: keyBundle, at: clock).valid)
+    }
+
     // MARK: - Bad bundles fail the seal check
 
     static let badPolicies: [(String, String)] = [
@@ -323,5 +385,52 @@ import WasmSignatures
         #expect(bundle.publishers.map(\.name) == ["raw", "ec", "rsa"])
         #expect(bundle.publishers[0].keyID == Hex.encode(f.alice.publicKey.wasmsigKeyID!))
         #expect(bundle.publishers[1].publicKey.type == .ecdsaP256)
+    }
+
+    // MARK: - Work bounded whatever the module or bundle hold
+
+    @Test func wasmsigTrialsAreBoundedAndLabelledSignaturesAreMatchedDirectly() throws {
+        var b = builder()
+        let many = try (0..<2048).map { i in
+            [UInt8](repeating: 0, count: 28) + withUnsafeBytes(of: UInt32(i + 100).bigEndian, Array.init)
+        }.map { seed in try seed.withUnsafeBytes { try PrivateKey(ed25519Seed: $0) } }
+        b.publishers += many.enumerated().map { .init(name: "p\($0.offset)", publicKey: $0.element.publicKey) }
+        let trust = try seal(b)
+        // One signature without a key id: every publisher can be tried (2050 ≤ the budget).
+        let last = try wasmsigSigned(Self.module, by: [many[2047]])
+        let one = verify(last, trust)
+        #expect(one.valid, "\(one)")
+        #expect(one.signers == ["p2047"])
+        // Three signatures without key ids: 4096 / 3 publishers are tried, not all 2050, and the verdict says so.
+        let three = try wasmsigSigned(Self.module, by: [f.alice, f.bob, many[2047]])
+        let bounded = verify(three, trust, RequestPolicy(authorities: ["p2047"]))
+        #expect(!bounded.valid)
+        #expect(bounded.warnings.contains { $0.contains("without a key id") }, "\(bounded.warnings)")
+    }
+
+    @Test func brokenEvidenceBesideValidEvidenceIsReported() throws {
+        let signed = try wasmsigSigned(Self.module, by: [f.alice])
+        let trust = try seal(builder())
+        let verdict = verify(signed, trust, sigstore: Array(#"{"mediaType": "nonsense"}"#.utf8))
+        #expect(verdict.valid)
+        #expect(verdict.warnings.contains { $0.contains("sigstore-detached evidence not counted [malformedEvidence]") })
+        #expect(verdict.evidence.count == 2)
+        // Alone, the same broken bundle is the reason.
+        let alone = verify(Self.module, trust, sigstore: Array(#"{"mediaType": "nonsense"}"#.utf8))
+        #expect(alone.code == .malformedEvidence)
+    }
+
+    @Test func sigstoreBundleWithTooManyLogEntriesIsRefusedBeforeDecodingThem() throws {
+        let entry =
+            #"{"logIndex":"1","logId":{"keyId":"AA=="},"kindVersion":{"kind":"x","version":"y"},"canonicalizedBody":"AA=="}"#
+        let entries = Array(repeating: entry, count: 33).joined(separator: ",")
+        let json = """
+            {"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json",
+             "verificationMaterial":{"publicKey":{"hint":"x"},"tlogEntries":[\(entries)]},
+             "messageSignature":{"signature":"AAAA"}}
+            """
+        let verdict = verify(Self.module, try seal(builder()), sigstore: Array(json.utf8))
+        #expect(verdict.code == .malformedEvidence)
+        #expect(verdict.reason?.contains("33 transparency log entries") == true, "\(verdict.reason ?? "")")
     }
 }

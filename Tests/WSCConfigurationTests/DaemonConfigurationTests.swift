@@ -175,11 +175,13 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         let text = try #require(
             String(validating: try readBytes(Self.repositoryRoot + "/config/wscd.toml"), as: UTF8.self))
         let keys = [
-            "socket", "socket_mode", "socket_group", "max_connections", "max_frame_bytes", "max_requests_in_flight",
+            "socket", "socket_mode", "socket_group", "max_connections", "max_connections_per_uid",
+            "reserved_connections", "max_buffered_bytes", "max_frame_bytes", "max_requests_in_flight",
             "idle_timeout_seconds", "read_timeout_seconds", "workers", "large_verify_bytes",
             "max_large_verifies_per_uid", "directory", "seal_key", "require_existing", "pinned_keys",
             "pinned_threshold", "initial_bundle", "verify_uids", "verify_groups", "sign_uids", "sign_groups",
             "rotate_uids", "rotate_groups", "key", "generate_if_missing", "requests_per_minute", "level", "format",
+            "refusal_interval_seconds",
             "enabled", "metadata_url", "targets_url", "interval_seconds", "jitter_seconds", "timeout_seconds", "proxy",
             "pinned_public_key",
         ]
@@ -283,6 +285,14 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         .init(
             name: "socket_mode 5 digits", text: "[server]\nsocket_mode = \"00660\"\n", line: 2,
             code: .invalidValue, mentions: "not an octal mode"),
+        .init(
+            name: "reserved connections leave none",
+            text: "[server]\nreserved_connections = 4\nmax_connections = 4\n", line: 2,
+            code: .inconsistent, mentions: "keep it below max_connections"),
+        .init(
+            name: "buffer budget below a frame",
+            text: "[server]\nmax_frame_bytes = 2097152\nmax_buffered_bytes = 1048576\n", line: 3,
+            code: .inconsistent, mentions: "less than max_frame_bytes"),
         .init(
             name: "threshold above keys",
             text: "[trust]\npinned_keys = [\"/a.pub\", \"/b.pub\"]\n\npinned_threshold = 3\n", line: 4,

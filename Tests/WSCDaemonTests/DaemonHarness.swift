@@ -24,8 +24,8 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     init(
-        signUIDs: [UInt32] = [0], rotateUIDs: [UInt32] = [0], extraServer: String = "", extraConfig: String = "",
-        start: Bool = true
+        signUIDs: [UInt32] = [0], rotateUIDs: [UInt32] = [0], verifyUIDs: [UInt32]? = nil, extraServer: String = "",
+        extraLog: String = "", extraConfig: String = "", start: Bool = true
     ) throws {
         directory = "/tmp/wscd-test-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         try FileManager.default.createDirectory(
@@ -52,6 +52,7 @@ final class DaemonHarness: @unchecked Sendable {
             initial_bundle = "\(directory)/bundle.json"
 
             [authorization]
+            \(verifyUIDs.map { "verify_uids = [\($0.map(String.init).joined(separator: ", "))]" } ?? "")
             sign_uids = [\(signUIDs.map(String.init).joined(separator: ", "))]
             rotate_uids = [\(rotateUIDs.map(String.init).joined(separator: ", "))]
 
@@ -61,6 +62,7 @@ final class DaemonHarness: @unchecked Sendable {
             [log]
             level = "warning"
             format = "text"
+            \(extraLog)
 
             \(extraConfig)
             """
@@ -98,12 +100,15 @@ final class DaemonHarness: @unchecked Sendable {
         _ = FileManager.default.createFile(atPath: directory + "/stderr.log", contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/stderr.log"))
         try process.run()
-        // Ready when the socket answers hello.
+        // Ready when the socket answers hello, or refuses this process (root allowed nothing) with an answer.
         for _ in 0..<400 {
-            if let client = try? WSCClient(socketPath: socketPath, timeoutSeconds: 5),
-                (try? client.call(.hello, [("versions", .array([.integer(1)]))])) != nil
-            {
-                return
+            if let client = try? WSCClient(socketPath: socketPath, timeoutSeconds: 5) {
+                do {
+                    _ = try client.call(.hello, [("versions", .array([.integer(1)]))])
+                    return
+                } catch let error as ProtocolError where error.code == .notAuthorized {
+                    return
+                } catch {}
             }
             guard process.isRunning else { throw HarnessError("wscd exited during start-up: \(stderr)") }
             usleep(25_000)

@@ -21,12 +21,17 @@ int wsc_unix_connect(const char *path);
 /// Sets O_NONBLOCK and FD_CLOEXEC.
 int wsc_set_nonblock_cloexec(int fd);
 
-/// recvmsg into `buf`; file descriptors passed with SCM_RIGHTS (at most `max_fds`) are stored in `fds` and
-/// their number in `*nfds` (marked close-on-exec). Returns bytes read, 0 at EOF, -1 with errno.
-ssize_t wsc_recv_with_fds(int fd, void *buf, size_t len, int *fds, int max_fds, int *nfds);
+/// recvmsg into `buf`; file descriptors passed with SCM_RIGHTS (at most `max_fds`, at most 8) are stored in `fds`
+/// and their number in `*nfds` (marked close-on-exec). `*truncated` is set to 1 when more descriptors came than
+/// fit (the kernel or this call closed the rest), else 0: the bytes read are still returned, so the caller can
+/// answer the frame they belong to. Returns bytes read, 0 at EOF, -1 with errno.
+ssize_t wsc_recv_with_fds(int fd, void *buf, size_t len, int *fds, int max_fds, int *nfds, int *truncated);
 
 /// sendmsg of `buf` with one file descriptor attached (SCM_RIGHTS) when `pass_fd` >= 0. MSG_NOSIGNAL.
 ssize_t wsc_send_with_fd(int fd, const void *buf, size_t len, int pass_fd);
+
+/// sendmsg of `buf` with `nfds` (0...8) file descriptors attached in one SCM_RIGHTS message. MSG_NOSIGNAL.
+ssize_t wsc_send_with_fds(int fd, const void *buf, size_t len, const int *pass_fds, int nfds);
 
 /// send with MSG_NOSIGNAL | MSG_DONTWAIT.
 ssize_t wsc_send_nosignal(int fd, const void *buf, size_t len);
