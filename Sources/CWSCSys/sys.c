@@ -164,6 +164,11 @@ void wsc_release_free_memory(void) { malloc_trim(0); }
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
-int wsc_lower_thread_priority(int nice_value) {
-    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice_value);
+int wsc_lower_thread_priority(int nice_increment) {
+    id_t tid = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int current = getpriority(PRIO_PROCESS, tid);
+    if (current == -1 && errno != 0) return -1;
+    int wanted = current + nice_increment;
+    return setpriority(PRIO_PROCESS, tid, wanted > 19 ? 19 : wanted);
 }

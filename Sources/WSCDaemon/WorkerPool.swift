@@ -14,7 +14,7 @@ import Synchronization
 /// Threads are started as jobs arrive, up to `maxThreads` (beyond that jobs wait their turn, oldest first), and
 /// stay for the next jobs. The nice value belongs to the thread (Linux), and these threads run nothing else.
 final class WorkerPool: Sendable {
-    /// The nice value of the pool's threads.
+    /// How much nicer than the daemon the pool's threads are (+10: about a tenth of the CPU share).
     static let niceness: Int32 = 10
 
     private struct State {

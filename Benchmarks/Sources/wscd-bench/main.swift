@@ -212,7 +212,15 @@ out(
     "throughput_pipelined_daemon_cpu_cores",
     String(format: "%.2f", (cpuSeconds(daemon.processIdentifier) - cpu1) / elapsed1))
 
-// 2c. Fairness: small verifies from one client while two other clients verify a 1 GiB module each by descriptor.
+// 3. Idle resident memory.
+sleep(1)
+if let status = try? String(contentsOfFile: "/proc/\(daemon.processIdentifier)/status", encoding: .utf8),
+    let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+{
+    out("rss_after_load_kib", line.split(separator: " ").dropFirst().first ?? "?")
+}
+// 3b. Fairness (after the memory figure, which it would distort): small verifies from one client while two other
+// clients verify a 1 GiB module each by descriptor.
 func sparseModule(at path: String, size: Int, key: PrivateKey) throws -> [UInt8] {
     let name = Array("big".utf8)
     let payload = size - 8 - 1 - 5  // a 5-byte LEB128 size
@@ -304,7 +312,7 @@ out("fair_small_samples", contended.count)
 out("fair_large_verifies", largeDone.total)
 unlink(bigPath)
 
-// 2d. Verify latency while a ~10 MB bundle is rotated in: p99 of small verifies idle, then during rotates.
+// 3c. Verify latency while a ~10 MB bundle is rotated in: p99 of small verifies idle, then during rotates.
 let rotateFillers: [TrustBundleBuilder.Publisher] = try (1..<4000).map {
     .init(name: "filler-\($0)", publicKey: try PrivateKey.generate(.ed25519).publicKey)
 }
@@ -355,13 +363,6 @@ out("rotate_during_median_us", String(format: "%.0f", median(duringRotate) * 1e6
 out("rotate_during_samples", duringRotate.count)
 out("rotate_ms", String(format: "%.0f", median(rotateSeconds.recorded) * 1000))
 
-// 3. Idle resident memory.
-sleep(1)
-if let status = try? String(contentsOfFile: "/proc/\(daemon.processIdentifier)/status", encoding: .utf8),
-    let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
-{
-    out("rss_after_load_kib", line.split(separator: " ").dropFirst().first ?? "?")
-}
 daemon.terminate()
 daemon.waitUntilExit()
 // For profiling the request path: stop before the start-up measurements.

@@ -46,5 +46,6 @@ int wsc_signalfd_next(int fd);
 /// Returns freed heap memory to the kernel (glibc malloc_trim).
 void wsc_release_free_memory(void);
 
-/// Sets the calling thread's nice value (Linux: the nice value is per thread); 0 or -1 with errno.
-int wsc_lower_thread_priority(int nice_value);
+/// Raises the calling thread's nice value by `nice_increment` (at most to 19), relative to what it inherited
+/// (Linux: the nice value is per thread); 0 or -1 with errno.
+int wsc_lower_thread_priority(int nice_increment);
