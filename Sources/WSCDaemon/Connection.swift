@@ -281,7 +281,8 @@ final class Connection: @unchecked Sendable {
             queue.async { [self] in complete(bytes, reservation: reservation) }
             return
         }
-        server.workers.submit { [self] in
+        // Descriptors run at a lower priority (see WorkerPool): a gibibyte being hashed never starves small verifies.
+        server.workers.submit(lowPriority: passed != nil) { [self] in
             let response = core.handle(frame, peer: peer, passedFD: passed, streamed: streamed)
             let bytes = response.encoded()
             queue.async { [self] in complete(bytes, reservation: reservation) }

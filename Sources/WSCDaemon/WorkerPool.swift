@@ -6,17 +6,46 @@ import Synchronization
     @preconcurrency import Glibc
 #endif
 
-/// Runs large work (big inline bodies, every module passed as a descriptor, big rotates) on threads of its own
-/// at a lower CPU priority, so that it never starves the small requests the connections handle on Dispatch's
-/// pool: the kernel gives a nice +10 thread about a tenth of a core's share against a nice 0 one, so a
-/// 64 KiB verify runs at once even while two 1 GiB descriptors are being hashed.
+/// Runs work that should not hold up a connection's queue on threads of its own, in two lanes:
 ///
-/// Threads are started as jobs arrive, up to `maxThreads` (beyond that jobs wait their turn, oldest first), and
-/// stay for the next jobs. The nice value belongs to the thread (Linux), and these threads run nothing else.
+/// - **low priority** (descriptors: modules of any size, up to a gibibyte, read and hashed as they are read): threads
+///   at nice +10 relative to the daemon, so the kernel gives a small verify on the connection queues its core almost
+///   at once even while two 1 GiB descriptors are being hashed. This work takes no lock a verify needs for longer than
+///   a counter update, so its low priority cannot hold a verify up (no priority inversion).
+/// - **normal** (large inline bodies, rotates, the watchdog ping): threads at the daemon's priority. A rotate takes
+///   the lock verifies read for a pointer swap and frees memory back to the system (`malloc_trim`, which locks each
+///   malloc arena in turn): at nice +10 a busy machine could preempt it while it holds one, and stall verifies.
+///
+/// Threads are started as jobs arrive, up to a bound per lane (beyond it jobs wait their turn, oldest first), and stay
+/// for the next jobs. The nice value belongs to the thread (Linux), and these threads run nothing else.
 final class WorkerPool: Sendable {
-    /// How much nicer than the daemon the pool's threads are (+10: about a tenth of the CPU share).
+    /// How much nicer than the daemon the low-priority threads are (+10: about a tenth of the CPU share).
     static let niceness: Int32 = 10
 
+    private let normal: Lane
+    private let low: Lane
+
+    init(workers: Int) {
+        let count = max(1, workers)
+        normal = Lane(maxThreads: count, niceness: 0)
+        // More threads than cores: a small module by descriptor need not wait for a gibibyte to be hashed (the
+        // per-uid limit on large verifies bounds how many long ones there are).
+        low = Lane(maxThreads: max(4, 4 * count), niceness: WorkerPool.niceness)
+    }
+
+    var workerCount: Int { normal.maxThreads }
+
+    /// Runs `job` on a pool thread: of the low-priority lane with `lowPriority`.
+    func submit(lowPriority: Bool = false, _ job: @escaping @Sendable () -> Void) {
+        (lowPriority ? low : normal).submit(job)
+    }
+
+    /// Jobs queued or running.
+    var backlog: Int { normal.backlog + low.backlog }
+}
+
+/// One lane of the pool: threads at one priority, a queue of jobs.
+private final class Lane: Sendable {
     private struct State {
         var jobs: [@Sendable () -> Void] = []
         var head = 0
@@ -28,16 +57,13 @@ final class WorkerPool: Sendable {
     private let state = Mutex(State())
     private let wake = DispatchSemaphore(value: 0)
     let maxThreads: Int
+    let niceness: Int32
 
-    init(workers: Int) {
-        // More threads than cores: a small job by descriptor need not wait for a long one to finish (the
-        // per-uid limit on large verifies bounds how many long ones there are).
-        maxThreads = max(4, 4 * max(1, workers))
+    init(maxThreads: Int, niceness: Int32) {
+        self.maxThreads = maxThreads
+        self.niceness = niceness
     }
 
-    var workerCount: Int { maxThreads }
-
-    /// Runs `job` on a pool thread.
     func submit(_ job: @escaping @Sendable () -> Void) {
         enum Then { case wakeIdle, start, queued }
         let then = state.withLock { s -> Then in
@@ -77,7 +103,7 @@ final class WorkerPool: Sendable {
     }
 
     private func run() {
-        _ = wsc_lower_thread_priority(WorkerPool.niceness)
+        if niceness > 0 { _ = wsc_lower_thread_priority(niceness) }
         while true {
             if let job = next() {
                 job()
@@ -100,14 +126,14 @@ final class WorkerPool: Sendable {
         let created = pthread_create(
             &thread, nil,
             { raw in
-                let pool = Unmanaged<WorkerPool>.fromOpaque(raw!).takeRetainedValue()
-                pool.run()
+                let lane = Unmanaged<Lane>.fromOpaque(raw!).takeRetainedValue()
+                lane.run()
                 return nil
             }, box)
         if created == 0 {
             pthread_detach(thread)
         } else {
-            Unmanaged<WorkerPool>.fromOpaque(box).release()
+            Unmanaged<Lane>.fromOpaque(box).release()
             state.withLock { $0.threads -= 1 }
             // No thread could start: run the job here rather than lose it.
             if let job = next() {
