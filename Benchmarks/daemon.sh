@@ -98,6 +98,7 @@ finished in that time; wscd hashes each as it reads it, on nice +10 worker threa
 | the same: worst | $(calc "%.2f" "$(get fair_small_worst_us) / 1000") ms | ≤ 250 ms |
 | verify p99, idle | $(calc "%.2f" "$(get rotate_idle_p99_us) / 1000") ms | |
 | verify p99 during the rotates ($(get rotate_during_samples) round trips; median $(calc "%.2f" "$(get rotate_during_median_us) / 1000") ms) | $(calc "%.2f" "$(get rotate_during_p99_us) / 1000") ms, $(calc "%.2f" "$(get rotate_during_p99_us) / $(get rotate_idle_p99_us)") × idle | ≤ 2 × idle |
+| verify worst, idle / during the rotates (round trips over 100 ms during the rotates: $(get rotate_during_over_100ms)) | $(calc "%.2f" "$(get rotate_idle_worst_us) / 1000") ms / $(calc "%.2f" "$(get rotate_during_worst_us) / 1000") ms | |
 
 A process per verify instead of a daemon: \`wscctl verify -i m1.wasm -K publisher.pub\` (offline, release, 1 MiB)
 takes a median **$PROC µs** wall (hyperfine, 40 runs), $(calc "%.1f" "$PROC / $INLINE")× the daemon's inline round trip and

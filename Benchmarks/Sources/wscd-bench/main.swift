@@ -361,6 +361,9 @@ out("rotate_idle_p99_us", String(format: "%.0f", percentile(idleRotate, 0.99) * 
 out("rotate_during_p99_us", String(format: "%.0f", percentile(duringRotate, 0.99) * 1e6))
 out("rotate_during_median_us", String(format: "%.0f", median(duringRotate) * 1e6))
 out("rotate_during_samples", duringRotate.count)
+out("rotate_during_worst_us", String(format: "%.0f", duringRotate.max()! * 1e6))
+out("rotate_during_over_100ms", duringRotate.filter { $0 > 0.1 }.count)
+out("rotate_idle_worst_us", String(format: "%.0f", idleRotate.max()! * 1e6))
 out("rotate_ms", String(format: "%.0f", median(rotateSeconds.recorded) * 1000))
 
 daemon.terminate()
