@@ -103,7 +103,8 @@ let package = Package(
             name: "KeylessWasmTests", dependencies: ["KeylessWasm", "Sigstore", "WasmSignatures", "WSCCrypto"],
             exclude: ["Fixtures"]),
         .testTarget(name: "TUFTests", dependencies: ["TUF", "WSCCrypto", "WSCJSON"]),
-        .testTarget(name: "TrustStoreTests", dependencies: ["TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON"]),
+        .testTarget(
+            name: "TrustStoreTests", dependencies: ["TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore"]),
     ],
     swiftLanguageModes: [.v6]
 )

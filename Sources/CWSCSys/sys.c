@@ -196,3 +196,15 @@ int wsc_clock_synchronized(void) {
 #include <sys/prctl.h>
 
 int wsc_set_dumpable(int dumpable) { return prctl(PR_SET_DUMPABLE, (unsigned long)dumpable, 0, 0, 0); }
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+int wsc_lower_thread_priority(int nice_increment) {
+    id_t tid = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int current = getpriority(PRIO_PROCESS, tid);
+    if (current == -1 && errno != 0) return -1;
+    int wanted = current + nice_increment;
+    return setpriority(PRIO_PROCESS, tid, wanted > 19 ? 19 : wanted);
+}

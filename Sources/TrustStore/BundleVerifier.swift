@@ -20,6 +20,28 @@ public enum BundleVerifier {
         trust: SealedTrustBundle, request: RequestPolicy = .bundleRule, time: TrustedTime,
         streamed: StreamedParts? = nil
     ) -> TrustVerdict {
+        verify(
+            digests: { ModuleDigests(moduleBytes: moduleBytes, evidence: request.evidence, streamed: streamed) },
+            detachedSignature: detachedSignature, sigstoreBundle: sigstoreBundle, trust: trust, request: request,
+            time: time)
+    }
+
+    /// Verifies a module from its ``ModuleDigests`` (made in memory or by a ``ModuleDigester`` over a file, for
+    /// `request.evidence`), as ``verify(moduleBytes:detachedSignature:sigstoreBundle:trust:request:time:streamed:)``
+    /// does from its bytes: the same digests give the same verdict.
+    public static func verify(
+        digests: ModuleDigests, detachedSignature: [UInt8]? = nil, sigstoreBundle: [UInt8]? = nil,
+        trust: SealedTrustBundle, request: RequestPolicy = .bundleRule, time: TrustedTime
+    ) -> TrustVerdict {
+        verify(
+            digests: { digests }, detachedSignature: detachedSignature, sigstoreBundle: sigstoreBundle, trust: trust,
+            request: request, time: time)
+    }
+
+    static func verify(
+        digests makeDigests: () -> ModuleDigests, detachedSignature: [UInt8]?, sigstoreBundle: [UInt8]?,
+        trust: SealedTrustBundle, request: RequestPolicy, time: TrustedTime
+    ) -> TrustVerdict {
         let bundle = trust.bundle
         var warnings: [String] = []
         let rule = bundle.policy.rule(forModule: request.moduleName)
@@ -45,59 +67,44 @@ public enum BundleVerifier {
             warnings.append("trust bundle version \(trust.version) is \(validity.summary)")
         }
 
-        let module: WasmModule
-        do {
-            module = try WasmModule(bytes: moduleBytes)
-        } catch let error as WasmSignatureError {
+        let digests = makeDigests()
+        if let error = digests.malformed {
             return refuse(.malformedModule, "module.parse", error.reason)
-        } catch {
-            return refuse(.malformedModule, "module.parse", "\(error)")
+        }
+        if let error = digests.keylessProblem {
+            return refuse(.malformedEvidence, "sigstore.section", error.reason)
+        }
+        guard (digests.evidence == .keyless) == (request.evidence == .keyless) else {
+            return refuse(
+                .requestInvalid, "request",
+                "the module's digests were computed for evidence \(digests.evidence.rawValue), not \(request.evidence.rawValue)"
+            )
         }
 
         let collector = EvidenceCollector(trust: trust, time: time)
         var findings: [EvidenceFinding] = []
-        var contentDigest: [UInt8]?
-        let keylessSection: Section?
-        do {
-            keylessSection = try KeylessWasm.keylessSection(of: module)
-        } catch let error as KeylessError {
-            return refuse(.malformedEvidence, "sigstore.section", error.reason)
-        } catch {
-            return refuse(.malformedEvidence, "sigstore.section", "\(error)")
-        }
-
-        if request.evidence != .keyless {
-            // wasmsig hashes do not cover an embedded keyless section (it is added after wasmsig signing).
-            var target = module
-            var parts = streamed
-            if keylessSection != nil, let stripped = try? KeylessWasm.detach(from: module).module,
-                let parsed = try? WasmModule(bytes: stripped)
+        if request.evidence != .keyless, let hashes = digests.wasmsigHashes {
+            if let finding = collector.wasmsig(
+                embedded: digests.embeddedSignature, detached: detachedSignature, partHashes: hashes)
             {
-                target = parsed
-                parts = nil  // computed over the module with its keyless section
-            }
-            if let finding = collector.wasmsig(module: target, detached: detachedSignature, streamed: parts) {
                 findings.append(finding)
             }
-            let moduleParts = parts.flatMap { ModuleParts(module: target, streamed: $0) } ?? ModuleParts(module: target)
-            contentDigest = moduleParts.parts.last?.rollingHash
         }
         if request.evidence != .wasmsig {
-            if let section = keylessSection, let stripped = try? KeylessWasm.detach(from: module).module {
+            if let bundleBytes = digests.keylessBundle {
                 findings.append(
                     collector.sigstore(
-                        bundleBytes: Array(module.data(of: section)), digest: .bytes(stripped), form: .sigstoreEmbedded)
-                )
+                        bundleBytes: bundleBytes, digest: digests.embeddedArtifact, form: .sigstoreEmbedded,
+                        moduleLength: digests.length))
             }
             if let sigstoreBundle {
                 findings.append(
                     collector.sigstore(
-                        bundleBytes: sigstoreBundle, digest: .bytes(moduleBytes), form: .sigstoreDetached))
+                        bundleBytes: sigstoreBundle, digest: digests.fileArtifact, form: .sigstoreDetached,
+                        moduleLength: digests.length))
             }
         }
-        if contentDigest == nil {
-            contentDigest = ModuleParts(module: module).parts.last?.rollingHash
-        }
+        let contentDigest = digests.contentDigest
         for finding in findings { warnings += finding.warnings }
 
         let outcome = PolicyEvaluator.evaluate(findings, rule: rule, request: request)

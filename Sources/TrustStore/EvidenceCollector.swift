@@ -30,11 +30,13 @@ struct EvidenceCollector {
     var bundle: TrustBundle { trust.bundle }
 
     /// The wasmsig signatures: every publisher whose Ed25519 key signed exactly this content.
-    func wasmsig(module: WasmModule, detached: [UInt8]?, streamed: StreamedParts?) -> EvidenceFinding? {
+    func wasmsig(embedded: WasmVerifier.EmbeddedSignature, detached: [UInt8]?, partHashes: [[UInt8]])
+        -> EvidenceFinding?
+    {
         var finding = EvidenceFinding(form: detached == nil ? .wasmsigEmbedded : .wasmsigDetached)
         let verifier: WasmVerifier
         do {
-            verifier = try WasmVerifier(module: module, detachedSignature: detached, streamed: streamed)
+            verifier = try WasmVerifier(embedded: embedded, detachedSignature: detached, partHashes: partHashes)
         } catch let error as WasmSignatureError {
             if error.code == .noSignatures { return nil }
             finding.problem(.malformedEvidence, "wasmsig.parse", "the wasmsig signature data: \(error.reason)")
@@ -127,8 +129,16 @@ struct EvidenceCollector {
     /// A Sigstore bundle (`bundleBytes`) over `digest`'s artifact: key-signed (a publisher), keyless (an
     /// identity) or private-CA-signed (a certificate authority). Ed25519 signs the artifact's bytes, not a
     /// digest, so the artifact travels whole.
-    func sigstore(bundleBytes: [UInt8], digest: ArtifactInput, form: EvidenceForm) -> EvidenceFinding {
+    /// `digest` is `nil` only if the digests were not computed for Sigstore evidence (a wasmsig-only request).
+    func sigstore(bundleBytes: [UInt8], digest input: ArtifactInput?, form: EvidenceForm, moduleLength: Int)
+        -> EvidenceFinding
+    {
         var finding = EvidenceFinding(form: form)
+        guard let digest = input else {
+            finding.problem(
+                .evidenceInvalid, "sigstore.digest", "the module's digest for Sigstore evidence was not computed")
+            return finding
+        }
         let parsed: ParsedSigstoreBundle
         do {
             parsed = try ParsedSigstoreBundle(json: bundleBytes)
@@ -141,7 +151,7 @@ struct EvidenceCollector {
         }
         switch parsed.signerMaterial {
         case .publicKey(let hint):
-            keySigned(parsed, hint: hint, digest: digest, &finding)
+            keySigned(parsed, hint: hint, digest: digest, moduleLength: moduleLength, &finding)
         case .certificate:
             certificateSigned(parsed, digest: digest, &finding)
         }
@@ -161,7 +171,8 @@ struct EvidenceCollector {
     }
 
     func keySigned(
-        _ parsed: ParsedSigstoreBundle, hint: String?, digest: ArtifactInput, _ finding: inout EvidenceFinding
+        _ parsed: ParsedSigstoreBundle, hint: String?, digest: ArtifactInput, moduleLength: Int,
+        _ finding: inout EvidenceFinding
     ) {
         let (publishers, hinted) = candidates(hint: hint)
         let verifier = trust.sigstoreVerifier
@@ -182,6 +193,13 @@ struct EvidenceCollector {
                 ])
                 return
             } catch let error as SigstoreError {
+                if publisher.publicKey.type == .ed25519, case .sha256Digest = digest, error.code == .unsupported {
+                    finding.problem(
+                        .evidenceInvalid, "sigstore.ed25519MessageTooLarge",
+                        "the Sigstore bundle may be signed by publisher \(publisher.name), whose Ed25519 key signs the artifact's bytes rather than a digest; wscd keeps a module's bytes for that only up to \(ModuleDigests.keptBytesLimit) bytes when it is passed by descriptor, and this one is \(moduleLength) bytes: sign large modules with wasmsig or an ECDSA key"
+                    )
+                    return
+                }
                 lastError = error
                 // A named key that does not verify: the content (or the bundle) is not what it signed.
                 if hinted {

@@ -16,10 +16,14 @@ public final class TrustStore: Sendable {
         var active: SealedTrustBundle?
     }
 
+    /// What readers share: held only to copy or swap the two references, never for work.
     private let current: Mutex<Current>
     /// The newest verified log integration or RFC 3161 time seen since start (not persisted: only a sealed
     /// bundle's issue time raises the persisted floor).
     private let evidence = Mutex<Int64>(0)
+    /// Serializes installs (rotate, TUF refresh) among themselves: held through the seal check and the commit.
+    /// Readers never take it.
+    private let installing = Mutex<Int>(0)
 
     /// Opens the store and re-checks the installed bundle with the seal check. An installed bundle that expired
     /// is kept (its keys authorize the next one) but ``active`` reports it unusable through its validity.
@@ -72,38 +76,46 @@ public final class TrustStore: Sendable {
     /// atomically, raises the counter and the time floor, and makes it active. On any failure nothing changes.
     /// A bundle without a TUF pin replacing one with a pin is refused unless `allowDroppingTUF` (the operator's
     /// explicit `--drop-tuf`).
+    ///
+    /// The check, parsing and the fsyncs run without the lock readers take: installs are serialized among
+    /// themselves by ``installing``, and only the swap of the new state and bundle is shared with readers, so a
+    /// verify never waits for a rotate or a refresh.
     @discardableResult
     public func install(
         _ envelope: [UInt8], time: TrustedTime? = nil, allowDroppingTUF: Bool = false
     ) throws -> SealedTrustBundle {
-        try current.withLock { current in
-            let persisted = current.state?.timeFloor ?? TrustedTime.buildFloor
+        try installing.withLock { installs in
+            let (state, active) = current.withLock { ($0.state, $0.active) }
+            let persisted = state?.timeFloor ?? TrustedTime.buildFloor
             let now = time ?? TrustedTime.current(floor: max(persisted, evidence.withLock { $0 }))
-            guard let authorizing = current.active?.bundle.bundleKeys ?? pinned else {
+            guard let authorizing = active?.bundle.bundleKeys ?? pinned else {
                 throw TrustStoreError(
                     .thresholdNotMet,
                     "no bundle is installed and no keys are pinned for the first one: configure the pinned bundle keys")
             }
             let context = SealCheck.Context(
-                authorizing: authorizing, counter: current.state?.counter ?? 0,
-                activeDigest: current.state?.bundleDigest, time: now,
-                requireTUFPin: current.active?.bundle.tuf != nil && !allowDroppingTUF)
+                authorizing: authorizing, counter: state?.counter ?? 0,
+                activeDigest: state?.bundleDigest, time: now,
+                requireTUFPin: active?.bundle.tuf != nil && !allowDroppingTUF)
             var sealed = try SealCheck.check(envelope, context: context)
-            if let active = current.active, sealed.version == active.version { return active }
+            if let active, sealed.version == active.version { return active }
             // A Sigstore root fetched under the same pin stays in force; under another pin (or none) it is gone.
-            if let fetched = current.active?.fetchedSigstoreRoot, sealed.bundle.tuf?.pinDigest == fetched.pinDigest {
+            if let fetched = active?.fetchedSigstoreRoot, sealed.bundle.tuf?.pinDigest == fetched.pinDigest {
                 sealed = sealed.with(fetched)
             }
             // The first state records when it was made: without a hardware counter, that is all that tells a
             // first boot from a deleted state directory. The floor rises to the sealed bundle's issue time: signed
             // evidence, now that its signatures verified.
-            let state = PersistedState(
+            let next = PersistedState(
                 counter: sealed.version, bundleDigest: sealed.digest,
-                timeFloor: max(current.state?.timeFloor ?? 0, sealed.bundle.issuedAt, TrustedTime.buildFloor),
-                firstBootAt: current.state == nil
-                    ? now.raised(to: sealed.bundle.issuedAt).now : current.state?.firstBootAt)
-            current.state = try directory.commit(envelope: envelope, state: state, replacing: current.state)
-            current.active = sealed
+                timeFloor: max(state?.timeFloor ?? 0, sealed.bundle.issuedAt, TrustedTime.buildFloor),
+                firstBootAt: state == nil ? now.raised(to: sealed.bundle.issuedAt).now : state?.firstBootAt)
+            let committed = try directory.commit(envelope: envelope, state: next, replacing: state)
+            current.withLock {
+                $0.state = committed
+                $0.active = sealed
+            }
+            installs += 1
             return sealed
         }
     }
@@ -115,7 +127,14 @@ public final class TrustStore: Sendable {
     @discardableResult
     public func applyFetchedSigstoreRoot(_ bytes: [UInt8], target: String, pinDigest: String) throws -> Bool {
         let (_, root) = try Self.parseSigstoreRoot(bytes, target: target)
-        return try current.withLock { current in
+        // Serialized with installs: an install swapping in a bundle meanwhile would drop this root, or keep it
+        // for a bundle whose pin it no longer matches.
+        return try installing.withLock { _ in try applyFetched(bytes, root: root, target: target, pinDigest: pinDigest)
+        }
+    }
+
+    private func applyFetched(_ bytes: [UInt8], root: TrustedRoot, target: String, pinDigest: String) throws -> Bool {
+        try current.withLock { current in
             guard let active = current.active, let tuf = active.bundle.tuf, tuf.sigstoreRootTarget == target,
                 tuf.pinDigest == pinDigest
             else {

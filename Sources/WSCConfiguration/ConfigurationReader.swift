@@ -5,7 +5,7 @@ struct ConfigurationReader {
     static let serverKeys = [
         "socket", "socket_mode", "socket_group", "max_connections", "max_connections_per_uid",
         "reserved_connections", "max_buffered_bytes", "max_frame_bytes", "max_requests_in_flight",
-        "idle_timeout_seconds", "read_timeout_seconds", "workers",
+        "idle_timeout_seconds", "read_timeout_seconds", "workers", "large_verify_bytes", "max_large_verifies_per_uid",
     ]
     static let stateKeys = [
         "directory", "seal_key", "require_existing", "rollback_counter", "tpm2_tcti", "tpm2_nv_index",
@@ -113,6 +113,8 @@ struct ConfigurationReader {
             case "idle_timeout_seconds": server.idleTimeoutSeconds = try entry.integer(in: 1...86400)
             case "read_timeout_seconds": server.readTimeoutSeconds = try entry.integer(in: 1...3600)
             case "workers": server.workers = try entry.integer(in: 0...256)
+            case "large_verify_bytes": server.largeVerifyBytes = try entry.integer(in: (64 << 10)...(1 << 30))
+            case "max_large_verifies_per_uid": server.maxLargeVerifiesPerUID = try entry.integer(in: 1...1024)
             default: throw unknownKey(entry, allowed: Self.serverKeys)
             }
         }

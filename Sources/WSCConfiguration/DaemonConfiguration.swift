@@ -45,6 +45,12 @@ public struct DaemonConfiguration: Sendable, Hashable {
         public var readTimeoutSeconds: Int = 10
         /// `workers`: verification threads, 0...256; 0 means one per core.
         public var workers: Int = 0
+        /// `large_verify_bytes`: a module passed by descriptor above this size is a large verify, counted
+        /// against `max_large_verifies_per_uid`; 65536...2^30.
+        public var largeVerifyBytes: Int = 4 << 20
+        /// `max_large_verifies_per_uid`: large verifies one uid may run at once (more are refused with `busy`),
+        /// 1...1024.
+        public var maxLargeVerifiesPerUID: Int = 2
 
         /// The defaults.
         public init() {}

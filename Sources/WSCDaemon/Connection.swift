@@ -273,15 +273,16 @@ final class Connection: @unchecked Sendable {
         let core = server.core
         // Most requests run right here, on the connection's queue (which runs on the core-sized global pool):
         // handing each one to a worker and back cost two thread wake-ups, about a third of the throughput.
-        // Large inline bodies go to the worker pool, so one connection's long hash does not hold up reading
-        // and writing on the others.
-        if frame.body.count <= Connection.inlineWorkLimit {
+        // Large inline bodies and modules passed as descriptors (of any size, known only once read) go to the
+        // worker pool, so one connection's long hash does not hold up reading and writing on the others.
+        if frame.body.count <= Connection.inlineWorkLimit, passed == nil {
             let response = core.handle(frame, peer: peer, passedFD: passed, streamed: streamed)
             let bytes = response.encoded()
             queue.async { [self] in complete(bytes, reservation: reservation) }
             return
         }
-        server.workers.submit { [self] in
+        // Descriptors run at a lower priority (see WorkerPool): a gibibyte being hashed never starves small verifies.
+        server.workers.submit(lowPriority: passed != nil) { [self] in
             let response = core.handle(frame, peer: peer, passedFD: passed, streamed: streamed)
             let bytes = response.encoded()
             queue.async { [self] in complete(bytes, reservation: reservation) }

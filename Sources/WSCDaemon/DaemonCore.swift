@@ -25,6 +25,8 @@ final class DaemonCore: Sendable {
     let trust: TrustStore
     let signing: SigningService
     let stats = DaemonStats()
+    /// Verifies of large modules by descriptor running now, per peer uid.
+    let largeVerifies = LargeVerifySlots()
     /// Bytes of large frames and unanswered requests all connections together may hold.
     let budget: BufferBudget
     let startedAt: Int64
@@ -278,8 +280,10 @@ final class DaemonCore: Sendable {
                 throw ProtocolError(
                     .badRequest, "\"fd\": true but no descriptor came with the frame (send it with SCM_RIGHTS)")
             }
+            // The answer to a sign carries the module, so a module to sign is bounded by the frame size.
             let (module, streamed) = try ModuleReader.read(
-                fd: passedFD, limit: ParseLimits.default.maximumModuleSize, hashing: hashing)
+                fd: passedFD, limit: min(ParseLimits.default.maximumModuleSize, current.config.server.maxFrameBytes),
+                hashing: hashing)
             guard signatureLength <= frame.body.count else {
                 throw ProtocolError(.badRequest, "signatureLength exceeds the body")
             }
@@ -298,42 +302,28 @@ final class DaemonCore: Sendable {
         _ frame: Frame, peer: PeerCredentials, passedFD: Int32?, requestID: Int64, started: UInt64,
         streamed: StreamedParts? = nil
     ) throws -> JSONObject {
-        let request = try requestPolicy(frame.header)
+        // The request's fields and body layout are WSCProtocol's (VerifyRequest), shared with WSCClient.
+        let verifyRequest = try VerifyRequest(header: frame.header)
+        let request = RequestPolicy(verifyRequest)
         guard let snapshot = trust.active else {
             throw ProtocolError(
                 .noTrust, "no trust bundle is installed; install one with `wscctl rotate --bundle FILE`")
         }
-        var (bytes, signature, readStreamed) = try moduleBytes(frame, passedFD: passedFD, hashing: true)
-        let streamed = streamed ?? readStreamed
-        stats.hashing(streamed == nil ? "afterArrival" : "whileArriving")
-        // A detached Sigstore bundle travels at the end of the body, after any detached wasmsig signature.
-        var sigstoreBundle: [UInt8]?
-        if let value = frame.header["sigstoreBundleLength"] {
-            guard case .integer(let n) = value, n > 0, n <= 1 << 20 else {
-                throw ProtocolError(.badRequest, "sigstoreBundleLength must be an integer from 1 to 1048576")
-            }
-            let length = Int(n)
-            if var detached = signature {
-                guard length <= detached.count else {
-                    throw ProtocolError(.badRequest, "sigstoreBundleLength exceeds the body")
-                }
-                sigstoreBundle = Array(detached.suffix(length))
-                detached.removeLast(length)
-                signature = detached.isEmpty ? nil : detached
-            } else {
-                guard length <= bytes.count else {
-                    throw ProtocolError(.badRequest, "sigstoreBundleLength exceeds the body")
-                }
-                sigstoreBundle = Array(bytes.suffix(length))
-                bytes.removeLast(length)
-            }
-        }
         if let problem = BundleVerifier.requestProblem(request, bundle: snapshot.bundle) {
             throw ProtocolError(.badRequest, problem)
         }
-        let verdict = BundleVerifier.verify(
-            moduleBytes: bytes, detachedSignature: signature, sigstoreBundle: sigstoreBundle, trust: snapshot,
-            request: request, time: trust.trustedTime(), streamed: streamed)
+        let parts = try verifyRequest.split(frame.body)
+        let verdict: TrustVerdict
+        if let module = parts.module {
+            stats.hashing(streamed == nil ? "afterArrival" : "whileArriving")
+            verdict = BundleVerifier.verify(
+                moduleBytes: module, detachedSignature: parts.signature, sigstoreBundle: parts.sigstoreBundle,
+                trust: snapshot, request: request, time: trust.trustedTime(), streamed: streamed)
+        } else {
+            verdict = try verifyDescriptor(
+                passedFD, peer: peer, signature: parts.signature, sigstoreBundle: parts.sigstoreBundle,
+                request: request, snapshot: snapshot)
+        }
         // A verified log integration time is signed evidence of the time: later verdicts and rotations use it.
         if let evidenceTime = verdict.evidenceTime { trust.observe(evidenceTime: evidenceTime) }
         // The verification's own hashing gives the content digest: no second pass over the module.
@@ -352,37 +342,33 @@ final class DaemonCore: Sendable {
         return verdict.json(request: request)
     }
 
-    /// The request's narrowing of the bundle's rule: authority names (`authorities`, or the older
-    /// `publishers`), `require`, `moduleName`, `requireTlog` and the evidence `kind`.
-    func requestPolicy(_ header: JSONObject) throws -> RequestPolicy {
-        var request = RequestPolicy()
-        if let value = header["kind"] {
-            guard case .string(let k) = value, let parsed = RequestPolicy.Evidence(rawValue: k) else {
-                throw ProtocolError(.badRequest, "kind must be \"any\", \"wasmsig\" or \"keyless\"")
-            }
-            request.evidence = parsed
+    /// A verify whose module comes as a descriptor: read once in chunks and hashed as it is read, never held
+    /// whole (``ModuleReader/digests(fd:size:evidence:fileDigest:)``). The body holds only the detached
+    /// evidence: a wasmsig signature (`signatureLength`) and, at its end, a Sigstore bundle
+    /// (`sigstoreBundleLength`). A module over `[server] large_verify_bytes` takes one of the peer uid's
+    /// `max_large_verifies_per_uid` slots for the read, or is refused with `busy`.
+    func verifyDescriptor(
+        _ passedFD: Int32?, peer: PeerCredentials, signature: [UInt8]?, sigstoreBundle: [UInt8]?,
+        request: RequestPolicy, snapshot: SealedTrustBundle
+    ) throws -> TrustVerdict {
+        guard let passedFD else {
+            throw ProtocolError(
+                .badRequest, "\"fd\": true but no descriptor came with the frame (send it with SCM_RIGHTS)")
         }
-        let names = try stringList(header, "publishers") + stringList(header, "authorities")
-        request.authorities = Set(names)
-        if let value = header["require"] {
-            guard case .integer(let k) = value, k >= 1, k <= 4096 else {
-                throw ProtocolError(.badRequest, "require must be an integer from 1 to the number of authorities")
-            }
-            request.require = Int(k)
+        let size = try ModuleReader.size(fd: passedFD, limit: ParseLimits.default.maximumModuleSize)
+        let server = current.config.server
+        let large = size > server.largeVerifyBytes
+        if large {
+            try largeVerifies.acquire(
+                peer.uid, limit: server.maxLargeVerifiesPerUID, threshold: server.largeVerifyBytes)
         }
-        if let value = header["moduleName"] {
-            guard case .string(let name) = value, !name.isEmpty, name.utf8.count <= 256 else {
-                throw ProtocolError(.badRequest, "moduleName must be a string of 1 to 256 bytes")
-            }
-            request.moduleName = name
-        }
-        if let value = header["requireTlog"] {
-            guard case .bool(let b) = value else {
-                throw ProtocolError(.badRequest, "requireTlog must be true or false")
-            }
-            request.requireTlog = b
-        }
-        return request
+        defer { if large { largeVerifies.release(peer.uid) } }
+        let digests = try ModuleReader.digests(
+            fd: passedFD, size: size, evidence: request.evidence, fileDigest: sigstoreBundle != nil)
+        stats.hashing("whileArriving")
+        return BundleVerifier.verify(
+            digests: digests, detachedSignature: signature, sigstoreBundle: sigstoreBundle, trust: snapshot,
+            request: request, time: trust.trustedTime())
     }
 
     func sign(_ frame: Frame, peer: PeerCredentials, passedFD: Int32?) throws -> (JSONObject, [UInt8]) {
@@ -610,6 +596,34 @@ final class DaemonCore: Sendable {
         return try list.map {
             guard case .string(let s) = $0 else { throw ProtocolError(.badRequest, "\(key) must hold strings") }
             return s
+        }
+    }
+}
+
+/// How many large verifies (modules by descriptor over `[server] large_verify_bytes`) each uid runs now. Held
+/// only to count.
+final class LargeVerifySlots: Sendable {
+    private let running = Mutex<[UInt32: Int]>([:])
+
+    /// Takes a slot for `uid`, or throws `busy` when it already holds `limit`.
+    func acquire(_ uid: UInt32, limit: Int, threshold: Int) throws {
+        let taken = running.withLock { counts -> Bool in
+            guard counts[uid, default: 0] < limit else { return false }
+            counts[uid, default: 0] += 1
+            return true
+        }
+        guard taken else {
+            throw ProtocolError(
+                .busy,
+                "uid \(uid) already runs \(limit) verif\(limit == 1 ? "y" : "ies") of modules over \(threshold) bytes by descriptor, the limit set by [server] max_large_verifies_per_uid; retry when one has finished"
+            )
+        }
+    }
+
+    func release(_ uid: UInt32) {
+        running.withLock { counts in
+            let left = counts[uid, default: 1] - 1
+            counts[uid] = left > 0 ? left : nil
         }
     }
 }

@@ -1,33 +1,145 @@
+import CWSCSys
 import Dispatch
 import Synchronization
 
-/// Runs verification and signing work on a fixed number of serial queues (one per core by default), so at most
-/// that many run at once whatever the number of connections; each job goes to the least busy queue.
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// Runs work that should not hold up a connection's queue on threads of its own, in two lanes:
+///
+/// - **low priority** (descriptors: modules of any size, up to a gibibyte, read and hashed as they are read): threads
+///   at nice +10 relative to the daemon, so the kernel gives a small verify on the connection queues its core almost
+///   at once even while two 1 GiB descriptors are being hashed. This work takes no lock a verify needs for longer than
+///   a counter update, so its low priority cannot hold a verify up (no priority inversion).
+/// - **normal** (large inline bodies, rotates, the watchdog ping): threads at the daemon's priority. A rotate takes
+///   the lock verifies read for a pointer swap and frees memory back to the system (`malloc_trim`, which locks each
+///   malloc arena in turn): at nice +10 a busy machine could preempt it while it holds one, and stall verifies.
+///
+/// Threads are started as jobs arrive, up to a bound per lane (beyond it jobs wait their turn, oldest first), and stay
+/// for the next jobs. The nice value belongs to the thread (Linux), and these threads run nothing else.
 final class WorkerPool: Sendable {
-    private let queues: [DispatchQueue]
-    private let pending: Mutex<[Int]>
+    /// How much nicer than the daemon the low-priority threads are (+10: about a tenth of the CPU share).
+    static let niceness: Int32 = 10
+
+    private let normal: Lane
+    private let low: Lane
 
     init(workers: Int) {
         let count = max(1, workers)
-        queues = (0..<count).map { DispatchQueue(label: "wscd.worker.\($0)", qos: .userInitiated) }
-        pending = Mutex([Int](repeating: 0, count: count))
+        normal = Lane(maxThreads: count, niceness: 0)
+        // More threads than cores: a small module by descriptor need not wait for a gibibyte to be hashed (the
+        // per-uid limit on large verifies bounds how many long ones there are).
+        low = Lane(maxThreads: max(4, 4 * count), niceness: WorkerPool.niceness)
     }
 
-    var workerCount: Int { queues.count }
+    var workerCount: Int { normal.maxThreads }
 
-    /// Runs `job` on the least busy worker.
+    /// Runs `job` on a pool thread: of the low-priority lane with `lowPriority`.
+    func submit(lowPriority: Bool = false, _ job: @escaping @Sendable () -> Void) {
+        (lowPriority ? low : normal).submit(job)
+    }
+
+    /// Jobs queued or running.
+    var backlog: Int { normal.backlog + low.backlog }
+}
+
+/// One lane of the pool: threads at one priority, a queue of jobs.
+private final class Lane: Sendable {
+    private struct State {
+        var jobs: [@Sendable () -> Void] = []
+        var head = 0
+        var threads = 0
+        var idle = 0
+        var running = 0
+    }
+
+    private let state = Mutex(State())
+    private let wake = DispatchSemaphore(value: 0)
+    let maxThreads: Int
+    let niceness: Int32
+
+    init(maxThreads: Int, niceness: Int32) {
+        self.maxThreads = maxThreads
+        self.niceness = niceness
+    }
+
     func submit(_ job: @escaping @Sendable () -> Void) {
-        let index = pending.withLock { counts in
-            let i = counts.indices.min { counts[$0] < counts[$1] }!
-            counts[i] += 1
-            return i
+        enum Then { case wakeIdle, start, queued }
+        let then = state.withLock { s -> Then in
+            s.jobs.append(job)
+            if s.idle > 0 {
+                s.idle -= 1
+                return .wakeIdle
+            }
+            if s.threads < maxThreads {
+                s.threads += 1
+                return .start
+            }
+            return .queued  // a busy thread takes it when its job is done
         }
-        queues[index].async {
-            job()
-            self.pending.withLock { $0[index] -= 1 }
+        switch then {
+        case .wakeIdle: wake.signal()
+        case .start: startThread()
+        case .queued: break
         }
     }
 
     /// Jobs queued or running.
-    var backlog: Int { pending.withLock { $0.reduce(0, +) } }
+    var backlog: Int { state.withLock { $0.jobs.count - $0.head + $0.running } }
+
+    private func next() -> (@Sendable () -> Void)? {
+        state.withLock { s in
+            guard s.head < s.jobs.count else { return nil }
+            let job = s.jobs[s.head]
+            s.head += 1
+            if s.head > 64, s.head * 2 > s.jobs.count {
+                s.jobs.removeFirst(s.head)
+                s.head = 0
+            }
+            s.running += 1
+            return job
+        }
+    }
+
+    private func run() {
+        if niceness > 0 { _ = wsc_lower_thread_priority(niceness) }
+        while true {
+            if let job = next() {
+                job()
+                state.withLock { $0.running -= 1 }
+                continue
+            }
+            // Nothing to do: wait for a submit (it counted this thread idle, or will signal anyway).
+            let counted = state.withLock { s -> Bool in
+                guard s.head >= s.jobs.count else { return false }
+                s.idle += 1
+                return true
+            }
+            if counted { wake.wait() }
+        }
+    }
+
+    private func startThread() {
+        let box = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let created = pthread_create(
+            &thread, nil,
+            { raw in
+                let lane = Unmanaged<Lane>.fromOpaque(raw!).takeRetainedValue()
+                lane.run()
+                return nil
+            }, box)
+        if created == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<Lane>.fromOpaque(box).release()
+            state.withLock { $0.threads -= 1 }
+            // No thread could start: run the job here rather than lose it.
+            if let job = next() {
+                job()
+                state.withLock { $0.running -= 1 }
+            }
+        }
+    }
 }

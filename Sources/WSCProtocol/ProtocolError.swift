@@ -29,6 +29,8 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let tooManyConnections = Code("tooManyConnections")
         /// Client side: the connection ended before the answer came (no answer frame said why).
         public static let connectionClosed = Code("connectionClosed")
+        /// The peer already runs as much work of this kind as it may (large verifies per uid); retry later.
+        public static let busy = Code("busy")
         /// No usable trust bundle is installed.
         public static let noTrust = Code("noTrust")
         /// A rotate was refused (the reason says which seal rule failed).

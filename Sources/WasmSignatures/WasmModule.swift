@@ -102,13 +102,20 @@ public struct WasmModule: Sendable {
     /// Throws if a `signature` section appears anywhere else.
     public func signatureSection() throws -> Section? {
         for (index, section) in sections.enumerated() where section.isSignatureSection && index != 0 {
-            throw WasmSignatureError(
-                .malformedSignature,
-                "a \"signature\" section is at position \(index); it must be the first section. The module was altered after signing or by a non-conforming tool"
-            )
+            throw WasmModule.misplacedSignature(at: index)
         }
         if let first = sections.first, first.isSignatureSection { return first }
         return nil
+    }
+}
+
+extension WasmModule {
+    /// The error for a `signature` section at `index` (it must be the first section).
+    public static func misplacedSignature(at index: Int) -> WasmSignatureError {
+        WasmSignatureError(
+            .malformedSignature,
+            "a \"signature\" section is at position \(index); it must be the first section. The module was altered after signing or by a non-conforming tool"
+        )
     }
 }
 

@@ -21,22 +21,73 @@ public struct WasmVerifier: Sendable {
         module: WasmModule, detachedSignature: [UInt8]? = nil, limits: ParseLimits = .default,
         streamed: StreamedParts? = nil
     ) throws {
-        let embedded = try module.signatureSection()
-        if let detachedSignature {
-            guard embedded == nil else {
+        let embedded: EmbeddedSignature
+        if let section = try module.signatureSection() {
+            let data = module.data(of: section)
+            embedded = data.count <= limits.maximumSignatureDataSize ? .data(Array(data)) : .oversized(data.count)
+        } else {
+            embedded = .none
+        }
+        signatureData = try WasmVerifier.select(embedded: embedded, detached: detachedSignature, limits: limits)
+        parts = streamed.flatMap { ModuleParts(module: module, streamed: $0) } ?? ModuleParts(module: module)
+        sectionsKnown = true
+    }
+
+    /// The embedded signature section of a module read as a stream: its data, or only its size when that is above
+    /// the limit (the data was not kept), or where it was when it is not the first section.
+    public enum EmbeddedSignature: Sendable, Equatable {
+        /// No `signature` section.
+        case none
+        /// The first section is `signature`, with this data.
+        case data([UInt8])
+        /// The first section is `signature`, with this many bytes of data: above the limit, not kept.
+        case oversized(Int)
+        /// A `signature` section at this position (not the first).
+        case misplaced(Int)
+    }
+
+    /// Prepares verification from what a streaming reader kept of a module: its embedded signature and its part
+    /// hashes (as ``ModuleParts`` computes them), without the module's bytes. Whole-module verification
+    /// (``verify(key:)``) works as with a module; ``verifyParts(key:mustBeSigned:)`` needs the sections and
+    /// refuses. Errors as ``init(module:detachedSignature:limits:streamed:)``.
+    public init(
+        embedded: EmbeddedSignature, detachedSignature: [UInt8]?, partHashes: [[UInt8]],
+        limits: ParseLimits = .default
+    ) throws {
+        if case .misplaced(let index) = embedded { throw WasmModule.misplacedSignature(at: index) }
+        signatureData = try WasmVerifier.select(embedded: embedded, detached: detachedSignature, limits: limits)
+        parts = ModuleParts(
+            parts: partHashes.enumerated().map { index, hash in
+                ModuleParts.Part(sections: [], rollingHash: hash, endsWithDelimiter: index < partHashes.count - 1)
+            })
+        sectionsKnown = false
+    }
+
+    /// Whether ``parts`` lists each part's sections (false when made from part hashes alone).
+    let sectionsKnown: Bool
+
+    static func select(embedded: EmbeddedSignature, detached: [UInt8]?, limits: ParseLimits) throws -> SignatureData {
+        if case .misplaced(let index) = embedded { throw WasmModule.misplacedSignature(at: index) }
+        if let detached {
+            guard embedded == .none else {
                 throw WasmSignatureError(
                     .ambiguousSignature,
                     "a detached signature was given but the module also embeds one; verify one or the other (detach the embedded one first)"
                 )
             }
-            signatureData = try SignatureData(parsing: detachedSignature, limits: limits)
-        } else if let embedded {
-            signatureData = try SignatureData(parsing: module.data(of: embedded), limits: limits)
-        } else {
+            return try SignatureData(parsing: detached, limits: limits)
+        }
+        switch embedded {
+        case .data(let bytes):
+            return try SignatureData(parsing: bytes, limits: limits)
+        case .oversized(let count):
+            throw WasmSignatureError(
+                .limitExceeded,
+                "the signature data is \(count) bytes, above the limit of \(limits.maximumSignatureDataSize)")
+        case .none, .misplaced:
             throw WasmSignatureError(
                 .noSignatures, "the module has no signature section (and no detached signature was given)")
         }
-        parts = streamed.flatMap { ModuleParts(module: module, streamed: $0) } ?? ModuleParts(module: module)
     }
 
     /// Which records carry a valid signature by `key`, and why other entries were passed over.
@@ -153,6 +204,11 @@ public struct WasmVerifier: Sendable {
     /// Verifies the parts for which `mustBeSigned` holds: each such part's rolling hash must be signed by `key`.
     /// All sections of a part must agree on `mustBeSigned`; the part after the last delimiter is checked too.
     public func verifyParts(key: PublicKey, mustBeSigned: (Section) -> Bool) throws -> WasmsigVerdict {
+        guard sectionsKnown else {
+            throw WasmSignatureError(
+                .verificationFailed,
+                "partial verification needs the module's sections; this verifier was made from part hashes alone")
+        }
         let (records, keyIDs, notes) = validRecords(for: key)
         guard !records.isEmpty else {
             let detail = notes.isEmpty ? "" : " (" + notes.joined(separator: "; ") + ")"

@@ -219,68 +219,44 @@ struct VerifyCommand: ParsableCommand {
         guard publicKeys.isEmpty, split == nil, stateDir == nil else {
             throw CLIError.usage("--daemon verifies against wscd's trust bundle: -K, -s and --state-dir do not apply")
         }
-        var fields: [(String, JSONValue)] = [("kind", .string("any"))]
-        if !publisher.isEmpty { fields.append(("authorities", .array(publisher.map { .string($0) }))) }
-        if let require { fields.append(("require", .integer(Int64(require)))) }
-        if let moduleName { fields.append(("moduleName", .string(moduleName))) }
-        if keyless.requireTlog { fields.append(("requireTlog", .bool(true))) }
-        var body: [UInt8] = []
+        // The request's fields and body layout are WSCProtocol's, shared with wscd.
+        let request = VerifyRequest(
+            evidence: keyless.keyless ? .keyless : .any, authorities: publisher, require: require,
+            moduleName: moduleName, requireTlog: keyless.requireTlog)
+        var module: [UInt8] = []
         var passFD: Int32?
         if fd {
-            let descriptor = try FileIO.openRegular(input, what: "module")
-            passFD = descriptor
-            fields.append(("fd", .bool(true)))
+            passFD = try FileIO.openRegular(input, what: "module")
         } else {
-            body = try FileIO.read(input, what: "module", limit: ModuleFiles.limits.maximumModuleSize)
+            module = try FileIO.read(input, what: "module", limit: ModuleFiles.limits.maximumModuleSize)
         }
         defer { if let passFD { close(passFD) } }
-        if let signatureFile {
-            let signature = try ModuleFiles.loadSignature(signatureFile)
-            body += signature
-            fields.append(("signatureLength", .integer(Int64(signature.count))))
+        let signature = try signatureFile.map { try ModuleFiles.loadSignature($0) }
+        let sigstoreBundle = try keyless.bundle.map {
+            try FileIO.read($0, what: "Sigstore bundle", limit: VerifyRequest.maximumSigstoreBundleLength)
         }
-        if let bundlePath = keyless.bundle {
-            let sigstoreBundle = try FileIO.read(bundlePath, what: "Sigstore bundle", limit: 1 << 20)
-            body += sigstoreBundle
-            fields.append(("sigstoreBundleLength", .integer(Int64(sigstoreBundle.count))))
-            if signatureFile == nil, fd {
-                // With a descriptor, the body holds only the detached evidence.
-                fields.append(("signatureLength", .integer(Int64(sigstoreBundle.count))))
-            }
-        }
-        if keyless.keyless { fields[0] = ("kind", .string("keyless")) }
         let client = try socket.connect()
-        let result: JSONObject
+        var verdict: VerdictAnswer
         do {
-            result = try client.call(.verify, fields, body: body, passing: passFD).result
+            verdict = try client.verify(
+                request, module: module, signature: signature, sigstoreBundle: sigstoreBundle, passing: passFD)
         } catch {
             throw daemonError(error)
         }
+        verdict.module = input
         if json {
-            // The same shape as the offline verdict: the daemon's result with the input's name first.
-            let shaped =
-                (try? JSONObject([("module", .string(input))] + result.members.map { ($0.key, $0.value) })) ?? result
-            print(String(decoding: JSONWriter.encode(.object(shaped), pretty: true), as: UTF8.self))
+            print(String(decoding: JSONWriter.encode(.object(verdict.json), pretty: true), as: UTF8.self))
         }
-        let valid = result["valid"] == .bool(true)
-        var signers: [String] = []
-        if case .array(let list) = result["signers"] ?? .null {
-            signers = list.compactMap { if case .string(let s) = $0 { s } else { nil } }
-        }
-        var version = "?"
-        if case .integer(let v) = result["bundleVersion"] ?? .null { version = String(v) }
-        if !json, valid {
+        let version = verdict.bundleVersion.map(String.init) ?? "?"
+        if !json, verdict.valid {
             print(
-                "\(input): valid, signed by \(signers.joined(separator: ", ")) under trust bundle version \(version) (wscd)"
+                "\(input): valid, signed by \(verdict.signers.joined(separator: ", ")) under trust bundle version \(version) (wscd, rule \(verdict.rule ?? "default"))"
             )
         }
-        if !valid {
-            var reason = ""
-            if case .string(let r) = result["reason"] ?? .null { reason = r }
-            var code = "-"
-            if case .string(let c) = result["code"] ?? .null { code = c }
+        if !verdict.valid {
             throw CLIError.invalid(
-                "\(input): refused by wscd under trust bundle version \(version) [\(code)]: \(reason)")
+                "\(input): refused by wscd under trust bundle version \(version) [\(verdict.code ?? "-")]: \(verdict.reason ?? "")"
+            )
         }
     }
 }

@@ -69,6 +69,8 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
             idle_timeout_seconds = 86400
             read_timeout_seconds = 1
             workers = 256
+            large_verify_bytes = 65536
+            max_large_verifies_per_uid = 1024
 
             [state]
             directory = "/srv/wscd"
@@ -117,6 +119,8 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         expected.server.idleTimeoutSeconds = 86400
         expected.server.readTimeoutSeconds = 1
         expected.server.workers = 256
+        expected.server.largeVerifyBytes = 65536
+        expected.server.maxLargeVerifiesPerUID = 1024
         expected.state.directory = "/srv/wscd"
         expected.state.sealKeyPath = "/etc/wscd/seal.key"
         expected.state.requireExisting = true
@@ -188,8 +192,9 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         let keys = [
             "socket", "socket_mode", "socket_group", "max_connections", "max_connections_per_uid",
             "reserved_connections", "max_buffered_bytes", "max_frame_bytes", "max_requests_in_flight",
-            "idle_timeout_seconds", "read_timeout_seconds", "workers", "directory", "seal_key", "require_existing",
-            "rollback_counter", "tpm2_tcti", "tpm2_nv_index", "pinned_keys",
+            "idle_timeout_seconds", "read_timeout_seconds", "workers", "large_verify_bytes",
+            "max_large_verifies_per_uid", "directory", "seal_key", "require_existing", "rollback_counter", "tpm2_tcti",
+            "tpm2_nv_index", "pinned_keys",
             "pinned_threshold", "initial_bundle", "verify_uids", "verify_groups", "sign_uids", "sign_groups",
             "rotate_uids", "rotate_groups", "key", "generate_if_missing", "requests_per_minute", "pkcs11_module",
             "tpm2_tcti", "level", "format", "refusal_interval_seconds",

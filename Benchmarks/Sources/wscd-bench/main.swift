@@ -219,6 +219,152 @@ if let status = try? String(contentsOfFile: "/proc/\(daemon.processIdentifier)/s
 {
     out("rss_after_load_kib", line.split(separator: " ").dropFirst().first ?? "?")
 }
+// 3b. Fairness (after the memory figure, which it would distort): small verifies from one client while two other
+// clients verify a 1 GiB module each by descriptor.
+func sparseModule(at path: String, size: Int, key: PrivateKey) throws -> [UInt8] {
+    let name = Array("big".utf8)
+    let payload = size - 8 - 1 - 5  // a 5-byte LEB128 size
+    var header: [UInt8] = [0x00]
+    var v = payload
+    for i in 0..<5 {
+        header.append(UInt8(v & 0x7F) | (i < 4 ? 0x80 : 0))
+        v >>= 7
+    }
+    header += [UInt8(name.count)] + name
+    let hasher = StreamingHasher(.sha256)
+    hasher.update(header)
+    let zeros = [UInt8](repeating: 0, count: 1 << 20)
+    var left = payload - 1 - name.count
+    while left > 0 {
+        let n = min(left, zeros.count)
+        zeros.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        left -= n
+    }
+    let hash = hasher.finalize()
+    let signature = try key.sign(SignatureData.message(for: [hash]))
+    let fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0o600)
+    precondition(fd >= 0, "create \(path)")
+    let start = WasmModule.coreModulePreamble + header
+    precondition(write(fd, start, start.count) == start.count && ftruncate(fd, off_t(size)) == 0)
+    close(fd)
+    return SignatureData(records: [
+        SignedHashes(hashes: [hash], signatures: [.signature(SignatureForHashes(keyID: nil, signature: signature))])
+    ]).serialized()
+}
+
+func percentile(_ xs: [Double], _ p: Double) -> Double {
+    let sorted = xs.sorted()
+    return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+}
+
+let bigPath = dir + "/big.wasm"
+let bigSignature = try sparseModule(at: bigPath, size: 1 << 30, key: publisher)
+let smallClient = try WSCClient(socketPath: dir + "/a.sock")
+let quiet = try roundTrips(seconds: 2) {
+    let r = try smallClient.call(.verify, body: m64).result
+    precondition(r["valid"] == .bool(true))
+}
+out("fair_small_alone_median_us", String(format: "%.0f", median(quiet) * 1e6))
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    private var count = 0
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+    func add() { lock.withLock { count += 1 } }
+    var total: Int { lock.withLock { count } }
+    private var samples: [Double] = []
+    func record(_ x: Double) { lock.withLock { samples.append(x) } }
+    var recorded: [Double] { lock.withLock { samples } }
+}
+let stopLarge = Flag()
+let largeDone = Flag()
+let largeGroup = DispatchGroup()
+for _ in 0..<2 {
+    DispatchQueue.global().async(group: largeGroup) {
+        guard let c = try? WSCClient(socketPath: dir + "/a.sock", timeoutSeconds: 120) else { return }
+        while !stopLarge.isSet {
+            let fd = open(bigPath, O_RDONLY)
+            let r = try? c.call(
+                .verify, [("fd", .bool(true)), ("signatureLength", .integer(Int64(bigSignature.count)))],
+                body: bigSignature, passing: fd
+            ).result
+            close(fd)
+            precondition(r?["valid"] == .bool(true), "1 GiB verify: \(String(describing: r))")
+            largeDone.add()
+        }
+    }
+}
+usleep(200_000)  // both large verifies are reading
+var contended: [Double] = []
+let fairEnd = now() + 8
+while now() < fairEnd {
+    let t = now()
+    let r = try smallClient.call(.verify, body: m64).result
+    precondition(r["valid"] == .bool(true))
+    contended.append(now() - t)
+}
+stopLarge.set()
+largeGroup.wait()
+out("fair_small_median_us", String(format: "%.0f", median(contended) * 1e6))
+out("fair_small_worst_us", String(format: "%.0f", contended.max()! * 1e6))
+out("fair_small_samples", contended.count)
+out("fair_large_verifies", largeDone.total)
+unlink(bigPath)
+
+// 3c. Verify latency while a ~10 MB bundle is rotated in: p99 of small verifies idle, then during rotates.
+func bigBundle(version: UInt64) throws -> [UInt8] {
+    let t = TrustedTime.current(floor: 0).systemClock
+    var b = TrustBundleBuilder(
+        version: version, issuedAt: t - 60, notBefore: t - 60, expires: t + 86400 * 30, bundleKeys: [root.publicKey])
+    // The size is in revocations, not publishers: an unlabelled wasmsig signature is tried against publishers, so
+    // thousands of them would make every verify after the rotate slower, which is not what this measures.
+    b.publishers = [.init(name: "publisher", publicKey: publisher.publicKey)]
+    b.revokedCertificateSHA256 = (0..<75_000).map { Hex.encode(Digest.sha256(Array("cert \($0)".utf8))) }
+    b.revokedKeyIDs = (0..<35_000).map { Hex.encode(Digest.sha256(Array("key \($0)".utf8))) }
+    var e = try b.envelope()
+    try e.sign(with: root)
+    return e.serialized()
+}
+let rotateBundles = try (2...6).map { try bigBundle(version: UInt64($0)) }
+out("rotate_bundle_bytes", rotateBundles[0].count)
+let idleRotate = try roundTrips(seconds: 3) {
+    let r = try smallClient.call(.verify, body: m64).result
+    precondition(r["valid"] == .bool(true))
+}
+var duringRotate: [Double] = []
+let rotateSeconds = Flag()
+for bundle in rotateBundles {
+    let rotating = Flag()
+    let started = Flag()
+    let rotateGroup = DispatchGroup()
+    DispatchQueue.global().async(group: rotateGroup) {
+        guard let c = try? WSCClient(socketPath: dir + "/a.sock", timeoutSeconds: 120) else { return }
+        let t = now()
+        started.set()
+        let r = try? c.call(.rotate, [("target", .string("bundle"))], body: bundle).result
+        precondition(r?["version"] != nil, "rotate: \(String(describing: r))")
+        rotateSeconds.record(now() - t)
+        rotating.set()
+    }
+    while !started.isSet { usleep(100) }
+    while !rotating.isSet {
+        let t = now()
+        let r = try smallClient.call(.verify, body: m64).result
+        precondition(r["valid"] == .bool(true))
+        duringRotate.append(now() - t)
+    }
+    rotateGroup.wait()
+}
+out("rotate_idle_p99_us", String(format: "%.0f", percentile(idleRotate, 0.99) * 1e6))
+out("rotate_during_p99_us", String(format: "%.0f", percentile(duringRotate, 0.99) * 1e6))
+out("rotate_during_median_us", String(format: "%.0f", median(duringRotate) * 1e6))
+out("rotate_during_samples", duringRotate.count)
+out("rotate_during_worst_us", String(format: "%.0f", duringRotate.max()! * 1e6))
+out("rotate_during_over_100ms", duringRotate.filter { $0 > 0.1 }.count)
+out("rotate_idle_worst_us", String(format: "%.0f", idleRotate.max()! * 1e6))
+out("rotate_ms", String(format: "%.0f", median(rotateSeconds.recorded) * 1000))
+
 daemon.terminate()
 daemon.waitUntilExit()
 // For profiling the request path: stop before the start-up measurements.

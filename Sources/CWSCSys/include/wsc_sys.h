@@ -54,3 +54,7 @@ int wsc_clock_synchronized(void);
 /// prctl(PR_SET_DUMPABLE, dumpable): 0 keeps the process out of core dumps and ptrace by other processes of the
 /// same user, and makes its /proc files root-owned. Returns 0 or -1 with errno.
 int wsc_set_dumpable(int dumpable);
+
+/// Raises the calling thread's nice value by `nice_increment` (at most to 19), relative to what it inherited
+/// (Linux: the nice value is per thread); 0 or -1 with errno.
+int wsc_lower_thread_priority(int nice_increment);
