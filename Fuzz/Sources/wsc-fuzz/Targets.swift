@@ -292,12 +292,16 @@ enum FuzzTargets {
         }
     }
 
-    /// OLPC canonical JSON: encode(parse(x)) parses to the same value and is a fixed point.
+    /// OLPC canonical JSON (what TUF signs): the encoding of a value does not depend on how its text was written
+    /// (the same after a trip through the plain writer), and when it is valid JSON (no raw control characters,
+    /// which canonical JSON leaves unescaped) it parses to the same value and is a fixed point.
     static func canonicalJSON(_ input: [UInt8]) {
         guard input.count <= maximumInput else { return }
         guard let value = try? JSONParser.parse(input), let canonical = try? CanonicalJSON.encode(value) else { return }
+        let rewritten = try? JSONParser.parse(JSONWriter.encode(value))
+        FuzzCheck(rewritten.flatMap { try? CanonicalJSON.encode($0) } == canonical, "canonical JSON depends on the text")
         guard let reparsed = try? JSONParser.parse(canonical) else {
-            FuzzCheck(false, "canonical JSON does not parse")
+            FuzzCheck(canonical.contains { $0 < 0x20 }, "canonical JSON without control characters does not parse")
             return
         }
         FuzzCheck(reparsed == value, "canonical JSON round trip")
