@@ -1,6 +1,6 @@
 // libFuzzer entry points. One binary holds every target; the environment variable WSC_FUZZ_TARGET names the one
 // that runs (see ``FuzzTargets/all``). Each target must return normally for every input: a trap (overflow, bad
-// index, force unwrap) or a sanitizer report is a crash, and so is a failed round-trip check (``FuzzCheck``).
+// index, force unwrap) or a sanitizer report is a crash, and so is a failed round-trip check (``fuzzCheck``).
 
 #if canImport(Glibc)
     import Glibc
@@ -11,7 +11,8 @@ nonisolated(unsafe) var selectedTarget: FuzzTarget?
 
 @_cdecl("LLVMFuzzerInitialize")
 public func fuzzerInitialize(
-    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>
 ) -> Int32 {
     let name = getenv("WSC_FUZZ_TARGET").map { String(cString: $0) } ?? ""
     guard let target = FuzzTargets.all.first(where: { $0.name == name }) else {
@@ -37,7 +38,7 @@ struct FuzzTarget: Sendable {
 }
 
 /// A property that must hold; a failure aborts (libFuzzer then saves the input as a crash).
-func FuzzCheck(_ condition: Bool, _ message: @autoclosure () -> String) {
+func fuzzCheck(_ condition: Bool, _ message: @autoclosure () -> String) {
     if !condition {
         writeError("wsc-fuzz: property failed: \(message())\n")
         abort()

@@ -69,8 +69,10 @@ enum FuzzTargets {
                     _ = try? Messages.parseRequest(frame.header)
                     _ = try? Messages.result(of: frame.header)
                     let again = Frame(header: frame.header, body: frame.body).encoded()
-                    let decoded = again.withUnsafeBytes { try? Frame.decode(content: UnsafeRawBufferPointer(rebasing: $0[4...])) }
-                    FuzzCheck(decoded?.header == frame.header && decoded?.body == frame.body, "frame re-encoding")
+                    let decoded = again.withUnsafeBytes {
+                        try? Frame.decode(content: UnsafeRawBufferPointer(rebasing: $0[4...]))
+                    }
+                    fuzzCheck(decoded?.header == frame.header && decoded?.body == frame.body, "frame re-encoding")
                 } catch {
                     break loop
                 }
@@ -110,10 +112,10 @@ enum FuzzTargets {
         guard let data = try? SignatureData(parsing: input) else { return }
         let again = data.serialized()
         guard let reparsed = try? SignatureData(parsing: again) else {
-            FuzzCheck(false, "serialized signature data does not parse")
+            fuzzCheck(false, "serialized signature data does not parse")
             return
         }
-        FuzzCheck(reparsed == data, "signature data round trip")
+        fuzzCheck(reparsed == data, "signature data round trip")
     }
 
     /// Strict varuint32: a value read consumes exactly its minimal encoding; encode then decode is the identity.
@@ -121,17 +123,17 @@ enum FuzzTargets {
         guard input.count <= 64 else { return }
         var reader = ByteReader(input)
         if let value = try? reader.readVarUInt32("fuzz") {
-            FuzzCheck(Array(input[0..<reader.offset]) == LEB128.encode(Int(value)), "LEB128 decode is not minimal")
+            fuzzCheck(Array(input[0..<reader.offset]) == LEB128.encode(Int(value)), "LEB128 decode is not minimal")
         }
         var raw: UInt64 = 0
         for (index, byte) in input.prefix(8).enumerated() { raw |= UInt64(byte) << (8 * UInt64(index)) }
         let value = UInt32(truncatingIfNeeded: raw)
         let encoded = LEB128.encode(Int(value))
         var back = ByteReader(encoded)
-        FuzzCheck((try? back.readVarUInt32("fuzz")) == value && back.isAtEnd, "LEB128 round trip of \(value)")
+        fuzzCheck((try? back.readVarUInt32("fuzz")) == value && back.isAtEnd, "LEB128 round trip of \(value)")
         var wide: [UInt8] = []
         LEB128.append(raw, to: &wide)
-        FuzzCheck(wide.count <= 10 && (wide.last ?? 0) & 0x80 == 0, "LEB128 encoding of \(raw)")
+        fuzzCheck(wide.count <= 10 && (wide.last ?? 0) & 0x80 == 0, "LEB128 encoding of \(raw)")
     }
 
     // MARK: - Trust bundles
@@ -143,7 +145,7 @@ enum FuzzTargets {
         _ = envelope.preAuthenticationEncoding
         let again = envelope.serialized()
         let reparsed = try? DSSEEnvelope(parsing: again, maximumSize: max(maximumInput, again.count))
-        FuzzCheck(reparsed == envelope, "DSSE envelope round trip")
+        fuzzCheck(reparsed == envelope, "DSSE envelope round trip")
     }
 
     /// A trust bundle payload (publishers, identities, authorities, TUF settings, the policy document).
@@ -198,7 +200,8 @@ enum FuzzTargets {
 
     static func tufTimestamp(_ input: [UInt8]) {
         guard input.count <= maximumInput, let timestamp = try? TimestampMetadata(bytes: input) else { return }
-        _ = try? checkLengthAndHashes(input, length: timestamp.snapshot.length, hashes: timestamp.snapshot.hashes, name: "x")
+        _ = try? checkLengthAndHashes(
+            input, length: timestamp.snapshot.length, hashes: timestamp.snapshot.hashes, name: "x")
     }
 
     static func tufSnapshot(_ input: [UInt8]) {
@@ -234,11 +237,11 @@ enum FuzzTargets {
         if let text = String(validating: input, as: UTF8.self) {
             _ = try? PEM.decodeAll(text)
             if let key = try? PublicKey(pem: text) {
-                FuzzCheck((try? PublicKey(spkiDER: key.spkiDER)) == key, "public key DER round trip")
+                fuzzCheck((try? PublicKey(spkiDER: key.spkiDER)) == key, "public key DER round trip")
             }
         }
         if let key = try? PublicKey(spkiDER: input) {
-            FuzzCheck((try? PublicKey(spkiDER: key.spkiDER)) == key, "public key DER round trip")
+            fuzzCheck((try? PublicKey(spkiDER: key.spkiDER)) == key, "public key DER round trip")
         }
         _ = try? PublicKey(wasmsignRaw: input)
         _ = try? PublicKey(ed25519Raw: input)
@@ -277,7 +280,7 @@ enum FuzzTargets {
         guard input.count <= 256, let text = String(validating: input, as: UTF8.self) else { return }
         guard let seconds = RFC3339.parse(text) else { return }
         let formatted = RFC3339.format(seconds)
-        FuzzCheck(RFC3339.parse(formatted) == seconds, "RFC 3339 round trip of \(seconds): \(formatted)")
+        fuzzCheck(RFC3339.parse(formatted) == seconds, "RFC 3339 round trip of \(seconds): \(formatted)")
     }
 
     /// The strict parser: a value that parses is written (plain and pretty) to text that parses to the same value.
@@ -288,7 +291,7 @@ enum FuzzTargets {
         guard let value = try? JSONParser.parse(input, limits: limits) else { return }
         for pretty in [false, true] {
             let written = JSONWriter.encode(value, pretty: pretty)
-            FuzzCheck((try? JSONParser.parse(written, limits: limits)) == value, "JSON writer round trip")
+            fuzzCheck((try? JSONParser.parse(written, limits: limits)) == value, "JSON writer round trip")
         }
     }
 
@@ -299,12 +302,13 @@ enum FuzzTargets {
         guard input.count <= maximumInput else { return }
         guard let value = try? JSONParser.parse(input), let canonical = try? CanonicalJSON.encode(value) else { return }
         let rewritten = try? JSONParser.parse(JSONWriter.encode(value))
-        FuzzCheck(rewritten.flatMap { try? CanonicalJSON.encode($0) } == canonical, "canonical JSON depends on the text")
+        fuzzCheck(
+            rewritten.flatMap { try? CanonicalJSON.encode($0) } == canonical, "canonical JSON depends on the text")
         guard let reparsed = try? JSONParser.parse(canonical) else {
-            FuzzCheck(canonical.contains { $0 < 0x20 }, "canonical JSON without control characters does not parse")
+            fuzzCheck(canonical.contains { $0 < 0x20 }, "canonical JSON without control characters does not parse")
             return
         }
-        FuzzCheck(reparsed == value, "canonical JSON round trip")
-        FuzzCheck((try? CanonicalJSON.encode(reparsed)) == canonical, "canonical JSON is not a fixed point")
+        fuzzCheck(reparsed == value, "canonical JSON round trip")
+        fuzzCheck((try? CanonicalJSON.encode(reparsed)) == canonical, "canonical JSON is not a fixed point")
     }
 }
