@@ -9,7 +9,7 @@
 set -eu
 
 SWIFT=${SWIFT:-swift}
-SCRATCH=.build-fuzz
+SCRATCH=${FUZZ_SCRATCH:-.build-fuzz}
 BIN=${FUZZ_BIN:-$SCRATCH/release/wsc-fuzz}
 SHARED=../shared/vectors
 TARGETS="frame wasm wasmsig leb128 dsse trust-bundle policy sigstore-bundle trusted-root tuf-root tuf-timestamp
