@@ -82,7 +82,8 @@ fuzz() {
         mkdir -p "$corpus"
         # shellcheck disable=SC2086
         # The Swift backtracer would race ASan's report; ASan and libFuzzer report crashes themselves.
-        if SWIFT_BACKTRACE=enable=no WSC_FUZZ_TARGET=$target "$BIN" $limit -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
+        if SWIFT_BACKTRACE=enable=no WSC_FUZZ_TRUSTED_ROOT=$SHARED/sigstore-prod/trusted_root.json \
+            WSC_FUZZ_TARGET=$target "$BIN" $limit -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
             -artifact_prefix="$SCRATCH/crashes/$target-" ${FUZZ_FLAGS:-} "$corpus" "$seedDir" >"$log" 2>&1; then
             echo "fuzz $target: ok: $(summary "$log")"
         else

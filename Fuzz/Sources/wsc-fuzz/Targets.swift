@@ -181,7 +181,28 @@ enum FuzzTargets {
         _ = try? verifier.verify(
             parsed: parsed, artifact: .sha256Digest(Digest.sha256(Array("hello".utf8))),
             policy: VerificationPolicy(signer: .anyIdentity, fallbackTime: 1_700_000_000))
+        // With a real trusted root the log entry is checked too (checkpoint, inclusion proof, SET, timestamps).
+        if let root = sigstoreRoot {
+            _ = try? SigstoreVerifier(trustedRoot: root).verify(
+                parsed: parsed, artifact: .bytes(Array("hello".utf8)), policy: VerificationPolicy(signer: .anyIdentity))
+        }
     }
+
+    /// The trusted root named by WSC_FUZZ_TRUSTED_ROOT (Fuzz/fuzz.sh sets the Sigstore production one), if any.
+    static let sigstoreRoot: TrustedRoot? = {
+        guard let path = getenv("WSC_FUZZ_TRUSTED_ROOT").map({ String(cString: $0) }),
+            let file = fopen(path, "rb")
+        else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buffer, 1, buffer.count, file)
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        return try? TrustedRoot(json: bytes)
+    }()
 
     /// `trusted_root.json`.
     static func trustedRoot(_ input: [UInt8]) {
