@@ -1,4 +1,4 @@
-# wsc: make run (demo), make test (what CI runs), make bench (figures to docs/benchmarks.md).
+# wsc: make run (demo), make test (what CI runs), make bench (figures to docs/benchmarks.md), make fuzz (docs/fuzzing.md).
 SWIFT    ?= swift
 # /usr by default: the systemd unit runs $(PREFIX)/bin/wscd, and install writes that path into the unit it installs,
 # so the unit and the binary agree for any PREFIX (e.g. make install PREFIX=/usr/local).
@@ -13,7 +13,7 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHELL    := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 
-.PHONY: all deps pydeps build test test-debug test-asan lint run bench install clean
+.PHONY: all deps pydeps build test test-debug test-asan fuzz fuzz-smoke lint run bench install clean
 
 all: build
 
@@ -53,9 +53,10 @@ pydeps:
 build: deps
 	$(SWIFT) build -c release
 
-## test: debug tests, the same tests under AddressSanitizer (release), and the format lint.
-test: deps pydeps lint test-debug test-asan
+## test: debug tests, the same tests under AddressSanitizer (release), the format lint, and a fuzz smoke run.
+test: deps pydeps lint test-debug test-asan fuzz-smoke
 	@sh scripts/test-summary.sh .build/test-debug.log .build-asan/test-asan.log
+	@tail -1 .build-fuzz/fuzz-smoke.log
 
 test-debug:
 	$(SWIFT) build --build-tests
@@ -69,8 +70,22 @@ test-asan:
 	@mkdir -p .build-asan
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 $(SWIFT) test -c release --sanitize=address -Xswiftc -enable-testing --skip-build --scratch-path .build-asan 2>&1 | tee .build-asan/test-asan.log
 
+# Every fuzz target for FUZZ_SMOKE_RUNS inputs after its seeds (every crash kept as a regression is a seed);
+# fails on any crash. Its own build folder (.build-fuzz), libFuzzer and AddressSanitizer.
+fuzz-smoke:
+	SWIFT=$(SWIFT) sh Fuzz/fuzz.sh build
+	@mkdir -p .build-fuzz
+	SWIFT=$(SWIFT) sh Fuzz/fuzz.sh smoke 2>&1 | tee .build-fuzz/fuzz-smoke.log
+
+## fuzz: each fuzz target (or those in FUZZ_TARGETS) for FUZZ_SECONDS; corpus kept in .build-fuzz/corpus.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+fuzz: deps
+	SWIFT=$(SWIFT) sh Fuzz/fuzz.sh build
+	SWIFT=$(SWIFT) FUZZ_SECONDS=$(FUZZ_SECONDS) sh Fuzz/fuzz.sh run $(FUZZ_TARGETS)
+
 lint:
-	$(SWIFT) format lint --strict -r Sources Tests Package.swift
+	$(SWIFT) format lint --strict -r Sources Tests Package.swift Fuzz/Package.swift Fuzz/Sources
 
 ## run: build, then start wscd in the foreground on a demo node in a temporary directory.
 run: build
@@ -100,4 +115,4 @@ install: build
 	install -D -m 0644 config/wscd.toml $(DESTDIR)/etc/wscd/wscd.toml.example
 
 clean:
-	rm -rf .build .build-asan Benchmarks/.build
+	rm -rf .build .build-asan .build-fuzz Benchmarks/.build

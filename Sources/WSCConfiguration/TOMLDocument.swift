@@ -539,7 +539,8 @@ struct TOMLParser {
         } else if u.count > 1, u[0] == 0x30 {
             return nil  // leading zeros are not allowed
         }
-        guard !u.isEmpty, u.first != 0x5F, u.last != 0x5F else { return nil }
+        // One sign at most, before any prefix: Int(_:radix:) below would accept another (`--5`, `0x+5`).
+        guard !u.isEmpty, u.first != 0x5F, u.last != 0x5F, u.first != 0x2B, u.first != 0x2D else { return nil }
         var previousUnderscore = false
         var digits: [UInt8] = []
         for c in u {

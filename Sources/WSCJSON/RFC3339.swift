@@ -44,8 +44,16 @@ public enum RFC3339 {
         }
         guard i == b.count else { return nil }
         let days = daysFromCivil(year, month, day)
-        return Int64(days) * 86400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offset)
+        let seconds = Int64(days) * 86400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offset)
+        // The instant itself must have an RFC 3339 form in UTC (years 0000 to 9999), so that ``format(_:)`` can
+        // write back what was read: `0000-01-01T00:00:00+01:00` is in year -1, `9999-12-31T23:59:59-01:00` in 10000.
+        guard seconds >= earliest, seconds <= latest else { return nil }
+        return seconds
     }
+
+    /// `0000-01-01T00:00:00Z` and `9999-12-31T23:59:59Z`: the instants RFC 3339 can write in UTC.
+    static let earliest: Int64 = -62_167_219_200
+    static let latest: Int64 = 253_402_300_799
 
     /// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
     public static func format(_ seconds: Int64) -> String {

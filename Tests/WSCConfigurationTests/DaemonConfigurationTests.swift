@@ -292,6 +292,13 @@ struct BadConfiguration: Sendable, CustomTestStringConvertible {
         .init(
             name: "max_connections 0", text: "[server]\nmax_connections = 0\n", line: 2, code: .outOfRange,
             mentions: "allowed: 1...65536"),
+        // Int(_:radix:) accepted a second sign after the first or after a 0x prefix (found while fuzzing the parser).
+        .init(
+            name: "two signs", text: "[server]\nmax_connections = --5\n", line: 2, code: .syntax,
+            mentions: "invalid value --5"),
+        .init(
+            name: "sign after 0x", text: "[server]\nmax_connections = 0x+5\n", line: 2, code: .syntax,
+            mentions: "invalid value 0x+5"),
         .init(
             name: "max_frame_bytes too large", text: "[server]\nmax_frame_bytes = 1073741825\n", line: 2,
             code: .outOfRange, mentions: "1024...1073741824"),

@@ -27,6 +27,22 @@ import WSCJSON
         }
     }
 
+    /// Found by the `rfc3339` fuzz target (Fuzz/Corpus/rfc3339/crash-year-*): an offset that moves the instant
+    /// out of years 0000-9999 was accepted, and `format` then wrote text that does not parse (`00-1-12-31T23:00:00Z`).
+    @Test(arguments: ["0000-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "0000-01-01T00:59:59+01:00"])
+    func rejectsInstantsOutsideYears0000To9999(text: String) {
+        #expect(RFC3339.parse(text) == nil)
+    }
+
+    @Test func acceptsTheFirstAndLastRepresentableInstants() {
+        let first = RFC3339.parse("0000-01-01T01:00:00+01:00")
+        let last = RFC3339.parse("9999-12-31T22:59:59-01:00")
+        #expect(first == -62_167_219_200)
+        #expect(last == 253_402_300_799)
+        #expect(first.map(RFC3339.format) == "0000-01-01T00:00:00Z")
+        #expect(last.map(RFC3339.format) == "9999-12-31T23:59:59Z")
+    }
+
     @Test func formatsBeforeTheEpoch() {
         #expect(RFC3339.format(-1) == "1969-12-31T23:59:59Z")
         #expect(RFC3339.format(1_795_219_200) == "2026-11-21T00:00:00Z")
