@@ -55,8 +55,8 @@ build: deps
 
 ## test: debug tests, the same tests under AddressSanitizer (release), the format lint, and a fuzz smoke run.
 test: deps pydeps lint test-debug test-asan fuzz-smoke
-	@sh scripts/test-summary.sh .build/test-debug.log .build-asan/test-asan.log
 	@tail -1 .build-fuzz/fuzz-smoke.log
+	@sh scripts/test-summary.sh .build/test-debug.log .build-asan/test-asan.log
 
 test-debug:
 	$(SWIFT) build --build-tests

@@ -185,7 +185,8 @@ import WasmSignatures
         var validCount = 0
         for (index, (name, module, signature, bundle, extra)) in cases.enumerated() {
             // The same typed request (WSCProtocol's body layout) inline and by descriptor.
-            var request = try VerifyRequest(header: JSONObject([("id", .integer(0)), ("op", .string("verify"))] + extra))
+            var request = try VerifyRequest(
+                header: JSONObject([("id", .integer(0)), ("op", .string("verify"))] + extra))
             request.moduleByDescriptor = false
             let inline = try c.verify(request, module: module, signature: signature, sigstoreBundle: bundle)
             let path = d.directory + "/case-\(index).wasm"
