@@ -96,6 +96,8 @@ import WSCProtocol
                         body: request.body))
             }
         }
+        // The listener must outlive the client: ARC may end `server`'s lifetime at its last use.
+        defer { withExtendedLifetime(server) {} }
         let client = try WSCClient(socketPath: server.path, timeoutSeconds: 10)
         let first = try client.send(.status)
         let (result, _) = try client.call(.status, body: [7])
@@ -113,12 +115,16 @@ import WSCProtocol
                     header: Messages.failure(
                         id: Messages.id(of: request.header), ProtocolError(.notAuthorized, "peer may not verify"))))
         }
+        // The listener must outlive the client: ARC may end `server`'s lifetime at its last use.
+        defer { withExtendedLifetime(server) {} }
         let client = try WSCClient(socketPath: server.path, timeoutSeconds: 10)
         #expect(throws: ProtocolError(.notAuthorized, "")) { try client.call(.status) }
     }
 
     @Test func aConnectionClosedWithoutAnswerSaysSo() throws {
         let server = try Server { fd in _ = Self.readFrame(fd) }
+        // The listener must outlive the client: ARC may end `server`'s lifetime at its last use.
+        defer { withExtendedLifetime(server) {} }
         let client = try WSCClient(socketPath: server.path, timeoutSeconds: 10)
         do {
             _ = try client.call(.status)
@@ -143,6 +149,8 @@ import WSCProtocol
                 contentSha256: "-", warnings: [], policy: "the bundle's rule", keyless: nil)
             Self.write(fd, Frame(header: Messages.success(id: Messages.id(of: request.header), result: answer.json)))
         }
+        // The listener must outlive the client: ARC may end `server`'s lifetime at its last use.
+        defer { withExtendedLifetime(server) {} }
         let client = try WSCClient(socketPath: server.path, timeoutSeconds: 10)
         let module = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
         defer { close(module) }

@@ -251,6 +251,11 @@ import WasmSignatures
                 }
             }
         }
+        // The rotates start once verifies are flowing (the verifying threads may be scheduled late on a busy
+        // machine); the wait is bounded and asserts nothing about time.
+        for _ in 0..<3000 where tally.lock.withLock({ tally.answered < 2 && tally.failures.isEmpty }) {
+            usleep(10_000)
+        }
         let rotator = try d.client()
         let r2 = try rotator.call(.rotate, [("target", .string("bundle"))], body: v2).result
         let r3 = try rotator.call(.rotate, [("target", .string("bundle"))], body: v3).result
