@@ -62,7 +62,12 @@ import Testing
         throw RunnerError("wscd did not start: \(log)")
     }
 
-    @Test func firstInstallOfABundleMadeNowWorksAtNineteenSeventy() throws {
+    @Test(
+        .disabled(
+            if: WSCCtlRunner.underAddressSanitizer,
+            "libfaketime cannot be preloaded into an AddressSanitizer wscctl or wscd (it recurses in clock_gettime during ASan's start); the debug run covers this"
+        ))
+    func firstInstallOfABundleMadeNowWorksAtNineteenSeventy() throws {
         defer { cli.cleanUp() }
         try defaultBundle("v1.json", version: 1)
         let install = try cli.run(
@@ -80,7 +85,12 @@ import Testing
         #expect(status.stdout.contains("validity         valid"), "\(status.stdout)")
     }
 
-    @Test func rotateAtNineteenSeventyThroughWSCDSocket() throws {
+    @Test(
+        .disabled(
+            if: WSCCtlRunner.underAddressSanitizer,
+            "libfaketime cannot be preloaded into an AddressSanitizer wscctl or wscd (it recurses in clock_gettime during ASan's start); the debug run covers this"
+        ))
+    func rotateAtNineteenSeventyThroughWSCDSocket() throws {
         defer { cli.cleanUp() }
         try defaultBundle("v1.json", version: 1)
         let daemon = try startDaemon(fakeTime: WSCCtlRunner.at1970)
