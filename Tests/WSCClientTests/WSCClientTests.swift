@@ -53,19 +53,13 @@ import WSCProtocol
     /// Reads one frame from `fd`: the first byte alone (as wscd does, so a descriptor sent with it is seen
     /// there), then the rest; returns the frame and the descriptors that came with its first byte.
     static func readFrame(_ fd: Int32) -> (Frame, [Int32])? {
-        var first = [UInt8](repeating: 0, count: 1)
-        var fds = [Int32](repeating: -1, count: 8)
-        var count: Int32 = 0
-        var truncated: Int32 = 0
-        let n = first.withUnsafeMutableBytes { wsc_recv_with_fds(fd, $0.baseAddress, 1, &fds, 8, &count, &truncated) }
-        guard n == 1 else { return nil }
-        var rest = [UInt8](repeating: 0, count: 3)
-        guard readExactly(fd, &rest) else { return nil }
-        let length = Int(first[0]) << 24 | Int(rest[0]) << 16 | Int(rest[1]) << 8 | Int(rest[2])
+        var prefix = [UInt8](repeating: 0, count: 4)
+        guard readExactly(fd, &prefix) else { return nil }
+        let length = Int(prefix[0]) << 24 | Int(prefix[1]) << 16 | Int(prefix[2]) << 8 | Int(prefix[3])
         var content = [UInt8](repeating: 0, count: length)
         guard readExactly(fd, &content) else { return nil }
         guard let frame = try? content.withUnsafeBytes({ try Frame.decode(content: $0) }) else { return nil }
-        return (frame, Array(fds.prefix(Int(count))))
+        return (frame, [])
     }
 
     static func readExactly(_ fd: Int32, _ buffer: inout [UInt8]) -> Bool {
@@ -135,14 +129,13 @@ import WSCProtocol
         }
     }
 
-    @Test func typedVerifySendsTheLayoutAndTheDescriptorWithTheFirstByte() throws {
+    @Test func typedVerifySendsTheBodyLayoutAndDecodesTheVerdict() throws {
         let seen = Seen()
         let server = try Server { fd in
-            guard let (request, fds) = Self.readFrame(fd) else { return }
+            guard let (request, _) = Self.readFrame(fd) else { return }
             let parsed = try? VerifyRequest(header: request.header)
             let parts = try? parsed?.split(request.body)
-            seen.record(parsed, parts, fds.count)
-            for descriptor in fds { close(descriptor) }
+            seen.record(parsed, parts, 0)
             let answer = VerdictAnswer(
                 valid: false, code: "contentModified", failedCheck: "wasmsig.content", reason: "other bytes",
                 kind: "wasmsig", rule: "default", signers: [], authorities: [], evidence: [], bundleVersion: 3,
@@ -152,20 +145,17 @@ import WSCProtocol
         // The listener must outlive the client: ARC may end `server`'s lifetime at its last use.
         defer { withExtendedLifetime(server) {} }
         let client = try WSCClient(socketPath: server.path, timeoutSeconds: 10)
-        let module = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
-        defer { close(module) }
         let verdict = try client.verify(
-            VerifyRequest(authorities: ["alice"], moduleName: "m"), signature: [1, 2], sigstoreBundle: [3, 4, 5],
-            passing: module)
+            VerifyRequest(authorities: ["alice"], moduleName: "m"), module: [0, 0x61, 0x73, 0x6D], signature: [1, 2],
+            sigstoreBundle: [3, 4, 5])
         #expect(verdict.valid == false)
         #expect(verdict.code == "contentModified")
         #expect(verdict.bundleVersion == 3)
-        let (request, parts, descriptors) = seen.value
-        #expect(descriptors == 1)
-        #expect(request?.moduleByDescriptor == true)
+        let (request, parts, _) = seen.value
+        #expect(request?.moduleByDescriptor == false)
         #expect(request?.authorities == ["alice"])
         #expect(request?.moduleName == "m")
-        #expect(parts?.module == nil)
+        #expect(parts?.module == [0, 0x61, 0x73, 0x6D])
         #expect(parts?.signature == [1, 2])
         #expect(parts?.sigstoreBundle == [3, 4, 5])
     }
