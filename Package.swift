@@ -20,7 +20,10 @@ let package = Package(
         .executable(name: "wscd", targets: ["wscd"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The logging API (issue 14): one Logger type for the daemon, the trust store and TUF; wsc's own handler
+        // (WSCPlatform's SystemLogHandler) writes to journald or stderr, tests capture with InMemoryLogging.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C glue only: macros and variadics made callable from Swift, linked through pkg-config.
@@ -42,7 +45,7 @@ let package = Package(
         .target(name: "CWSCPKCS11", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "WSCCrypto", dependencies: ["COpenSSL", "CWSCPKCS11"]),
         // Platform glue: the systemd notify protocol, socket activation, the watchdog, journald, and atomic files.
-        .target(name: "WSCPlatform", dependencies: ["CSystemd"]),
+        .target(name: "WSCPlatform", dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]),
         .target(name: "WSCFiles"),
         .target(name: "WasmSignatures", dependencies: ["WSCCrypto"]),
         // Strict JSON reader, OLPC canonical JSON and a plain writer; pure Swift, no Foundation.
@@ -56,10 +59,15 @@ let package = Package(
             name: "TrustStore",
             dependencies: [
                 "WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore", "KeylessWasm", "WSCFiles", "CWSCSys",
-                "WSCProtocol",
+                "WSCProtocol", .product(name: "Logging", package: "swift-log"),
             ]),
         // TUF 1.0 client (spec section 5): metadata model, trusted set, updater, libcurl and directory fetchers.
-        .target(name: "TUF", dependencies: ["WSCCrypto", "WSCJSON", "WSCFiles", "CCurl", "CWSCCurl"]),
+        .target(
+            name: "TUF",
+            dependencies: [
+                "WSCCrypto", "WSCJSON", "WSCFiles", "CCurl", "CWSCCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // GNU-only socket calls (accept4, SO_PEERCRED, SCM_RIGHTS) that Swift's Glibc module hides.
         .target(name: "CWSCSys", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "WSCProtocol", dependencies: ["WSCJSON"]),
@@ -69,6 +77,7 @@ let package = Package(
             dependencies: [
                 "WSCProtocol", "WSCJSON", "WSCCrypto", "WasmSignatures", "TrustStore", "Sigstore", "WSCPlatform",
                 "WSCFiles", "WSCConfiguration", "CWSCSys", "TUF", "WSCTPM",
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(name: "wscd", dependencies: ["WSCDaemon"]),
         // wscd's configuration file (/etc/wscd/wscd.toml): strict TOML, every error with file and line.
@@ -83,7 +92,9 @@ let package = Package(
         ),
 
         .testTarget(name: "WSCCryptoTests", dependencies: ["WSCCrypto"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "WSCPlatformTests", dependencies: ["WSCPlatform"]),
+        .testTarget(
+            name: "WSCPlatformTests",
+            dependencies: ["WSCPlatform", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "WSCFilesTests", dependencies: ["WSCFiles"]),
         .testTarget(name: "WasmSignaturesTests", dependencies: ["WasmSignatures", "WSCCrypto"]),
         .testTarget(name: "WSCJSONTests", dependencies: ["WSCJSON"]),
@@ -102,9 +113,19 @@ let package = Package(
         .testTarget(
             name: "KeylessWasmTests", dependencies: ["KeylessWasm", "Sigstore", "WasmSignatures", "WSCCrypto"],
             exclude: ["Fixtures"]),
-        .testTarget(name: "TUFTests", dependencies: ["TUF", "WSCCrypto", "WSCJSON"]),
         .testTarget(
-            name: "TrustStoreTests", dependencies: ["TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore"]),
+            name: "TUFTests",
+            dependencies: [
+                "TUF", "WSCCrypto", "WSCJSON", .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "TrustStoreTests",
+            dependencies: [
+                "TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+public import Logging
 import WSCFiles
 import WSCJSON
 
@@ -65,6 +66,9 @@ public final class TUFClient {
     public let fetcher: any Fetcher
     /// Size and count limits.
     public let limits: TUFLimits
+    /// Where the client reports what it fetched and trusted (new versions at `info`, root rotations at
+    /// `notice`, each request at `debug`); failures are thrown, not logged.
+    public let logger: Logger
     /// What the last ``refresh(now:)`` or ``downloadTarget(name:targetBaseURL:directory:now:)`` cost.
     public private(set) var statistics = TUFStatistics()
 
@@ -101,8 +105,10 @@ public final class TUFClient {
     /// Loads the trusted metadata from `metadataDirectory` (at least `root.json`, see
     /// ``initialize(metadataDirectory:trustedRoot:)``) and re-verifies it. Makes no request.
     public init(
-        metadataDirectory: String, metadataBaseURL: String, fetcher: any Fetcher, limits: TUFLimits = TUFLimits()
+        metadataDirectory: String, metadataBaseURL: String, fetcher: any Fetcher, limits: TUFLimits = TUFLimits(),
+        logger: Logger = Logger(label: "wsc.tuf", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws {
+        self.logger = logger
         self.metadataDirectory = metadataDirectory
         self.metadataBaseURL = metadataBaseURL.hasSuffix("/") ? metadataBaseURL : metadataBaseURL + "/"
         self.fetcher = fetcher
@@ -184,6 +190,9 @@ public final class TUFClient {
             try persist("root.json", bytes)
             let old = root
             root = new
+            logger.notice(
+                "TUF root rotated to version \(new.version)",
+                metadata: ["tuf_role": "root", "tuf_version": "\(new.version)", "tuf_repository": "\(metadataBaseURL)"])
             // 5.3.11 fast-forward recovery: new timestamp or snapshot keys void the old rollback references.
             if old.role("timestamp") != new.role("timestamp") || old.role("snapshot") != new.role("snapshot") {
                 timestamp = nil
@@ -237,6 +246,9 @@ public final class TUFClient {
         if current.envelope.bytes != timestamp?.envelope.bytes {
             try persist("timestamp.json", current.envelope.bytes)
             timestamp = current
+            logger.info(
+                "TUF timestamp version \(current.version)",
+                metadata: ["tuf_role": "timestamp", "tuf_version": "\(current.version)"])
         }
     }
 
@@ -268,6 +280,8 @@ public final class TUFClient {
         }
         try persist("snapshot.json", bytes)
         snapshot = new
+        logger.info(
+            "TUF snapshot version \(new.version)", metadata: ["tuf_role": "snapshot", "tuf_version": "\(new.version)"])
     }
 
     /// Loads a targets role pinned by the trusted snapshot (spec 5.6.1 to 5.6.6), verified with `keys`.
@@ -308,6 +322,9 @@ public final class TUFClient {
         }
         try persist("\(encoded).json", bytes)
         roles[role] = (new, keys)
+        logger.info(
+            "TUF targets role \(role) version \(new.version)",
+            metadata: ["tuf_role": "\(role)", "tuf_version": "\(new.version)"])
         return new
     }
 
@@ -370,6 +387,9 @@ public final class TUFClient {
         }
         try TUFError.mappingFileErrors { try AtomicFile.write(local, bytes) }
         statistics.filesWritten += 1
+        logger.info(
+            "TUF target \(name) downloaded (\(bytes.count) bytes, hashes verified)",
+            metadata: ["tuf_target": "\(name)", "bytes": "\(bytes.count)"])
         return local
     }
 
@@ -381,7 +401,14 @@ public final class TUFClient {
 
     func fetchCounted(_ url: String, maximumLength: Int) throws -> [UInt8] {
         statistics.requests += 1
-        let bytes = try fetcher.fetch(url: url, maximumLength: maximumLength)
+        let bytes: [UInt8]
+        do {
+            bytes = try fetcher.fetch(url: url, maximumLength: maximumLength)
+        } catch {
+            logger.debug("TUF fetch of \(url) failed: \(error)", metadata: ["url": "\(url)"])
+            throw error
+        }
+        logger.debug("TUF fetched \(url)", metadata: ["url": "\(url)", "bytes": "\(bytes.count)"])
         statistics.bytesDownloaded += bytes.count
         return bytes
     }

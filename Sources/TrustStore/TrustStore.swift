@@ -1,3 +1,4 @@
+public import Logging
 import Sigstore
 import Synchronization
 import WSCCrypto
@@ -10,6 +11,9 @@ public final class TrustStore: Sendable {
     public let directory: StateDirectory
     /// The keys that must sign the very first bundle (from the node's configuration), if configured.
     public let pinned: KeyThreshold?
+    /// Where the store reports what it loaded and installed (`notice` for a new bundle or Sigstore root, `info`
+    /// at load, `debug` for evidence time). Refusals are thrown, not logged: the caller knows who asked.
+    public let logger: Logger
 
     private struct Current: Sendable {
         var state: PersistedState?
@@ -27,9 +31,13 @@ public final class TrustStore: Sendable {
 
     /// Opens the store and re-checks the installed bundle with the seal check. An installed bundle that expired
     /// is kept (its keys authorize the next one) but ``active`` reports it unusable through its validity.
-    public init(directory: StateDirectory, pinned: KeyThreshold?) throws {
+    public init(
+        directory: StateDirectory, pinned: KeyThreshold?,
+        logger: Logger = Logger(label: "wsc.trust", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws {
         self.directory = directory
         self.pinned = pinned
+        self.logger = logger
         var current = Current()
         if let (state, envelope) = try directory.load() {
             let time = TrustedTime.current(floor: state.timeFloor)
@@ -49,6 +57,12 @@ public final class TrustStore: Sendable {
                         target: target, sha256: Hex.encode(Digest.sha256(bytes)), pinDigest: tuf.pinDigest, root: root))
             }
             current.state = state
+            logger.info(
+                "trust bundle version \(sealed.version) loaded from \(directory.path)",
+                metadata: [
+                    "bundle_version": "\(sealed.version)", "bundle_digest": "\(sealed.digestHex)",
+                    "sigstore_root": "\(current.active?.fetchedSigstoreRoot?.target ?? "bundle")",
+                ])
         }
         self.current = Mutex(current)
     }
@@ -69,7 +83,16 @@ public final class TrustStore: Sendable {
     /// Records signed evidence of the time (a transparency-log integration time or RFC 3161 time that verified
     /// against the active bundle's trust root): the trusted time is never below it from now on, in this process.
     public func observe(evidenceTime: Int64) {
-        evidence.withLock { $0 = max($0, evidenceTime) }
+        let raised = evidence.withLock {
+            guard evidenceTime > $0 else { return false }
+            $0 = evidenceTime
+            return true
+        }
+        if raised {
+            logger.debug(
+                "signed evidence raised the trusted time to \(RFC3339.format(evidenceTime))",
+                metadata: ["evidence_time": "\(evidenceTime)"])
+        }
     }
 
     /// Seal-checks `envelope` against the active bundle (or the pinned keys for the first one), persists it
@@ -98,7 +121,10 @@ public final class TrustStore: Sendable {
                 activeDigest: state?.bundleDigest, time: now,
                 requireTUFPin: active?.bundle.tuf != nil && !allowDroppingTUF)
             var sealed = try SealCheck.check(envelope, context: context)
-            if let active, sealed.version == active.version { return active }
+            if let active, sealed.version == active.version {
+                logger.debug("trust bundle version \(active.version) is already installed")
+                return active
+            }
             // A Sigstore root fetched under the same pin stays in force; under another pin (or none) it is gone.
             if let fetched = active?.fetchedSigstoreRoot, sealed.bundle.tuf?.pinDigest == fetched.pinDigest {
                 sealed = sealed.with(fetched)
@@ -116,6 +142,13 @@ public final class TrustStore: Sendable {
                 $0.active = sealed
             }
             installs += 1
+            let previous = active.map { "was version \($0.version)" } ?? "the node's first"
+            logger.notice(
+                "trust bundle version \(sealed.version) installed (\(previous))",
+                metadata: [
+                    "bundle_version": "\(sealed.version)", "bundle_digest": "\(sealed.digestHex)",
+                    "previous_version": "\(active.map { "\($0.version)" } ?? "-")",
+                ])
             return sealed
         }
     }
@@ -133,25 +166,28 @@ public final class TrustStore: Sendable {
         }
     }
 
+    /// Runs under ``installing`` only: the active bundle cannot change meanwhile (installs hold the same lock), so
+    /// the readers' lock is taken just to read it and to swap in the result, never across the file write.
     private func applyFetched(_ bytes: [UInt8], root: TrustedRoot, target: String, pinDigest: String) throws -> Bool {
-        try current.withLock { current in
-            guard let active = current.active, let tuf = active.bundle.tuf, tuf.sigstoreRootTarget == target,
-                tuf.pinDigest == pinDigest
-            else {
-                throw TrustStoreError(
-                    .sigstoreRootRefused,
-                    "the active trust bundle does not take its Sigstore root from the TUF target \(target) (bundle.tuf.sigstoreRootTarget), or was rotated meanwhile; nothing applied: to opt in, create the bundle with --tuf-sigstore-root \(target)"
-                )
-            }
-            let sha256 = Hex.encode(Digest.sha256(bytes))
-            if active.fetchedSigstoreRoot?.sha256 == sha256 { return false }
-            // Kept for the next start-up (before its first refresh, or offline); bound to the pin, sealed with
-            // the state's key.
-            try directory.saveFetchedRoot(pinDigest: pinDigest, target: target, bytes: bytes)
-            current.active = active.with(
-                FetchedSigstoreRoot(target: target, sha256: sha256, pinDigest: pinDigest, root: root))
-            return true
+        guard let active = current.withLock({ $0.active }), let tuf = active.bundle.tuf,
+            tuf.sigstoreRootTarget == target, tuf.pinDigest == pinDigest
+        else {
+            throw TrustStoreError(
+                .sigstoreRootRefused,
+                "the active trust bundle does not take its Sigstore root from the TUF target \(target) (bundle.tuf.sigstoreRootTarget), or was rotated meanwhile; nothing applied: to opt in, create the bundle with --tuf-sigstore-root \(target)"
+            )
         }
+        let sha256 = Hex.encode(Digest.sha256(bytes))
+        if active.fetchedSigstoreRoot?.sha256 == sha256 { return false }
+        // Kept for the next start-up (before its first refresh, or offline); bound to the pin, sealed with the
+        // state's key.
+        try directory.saveFetchedRoot(pinDigest: pinDigest, target: target, bytes: bytes)
+        let applied = active.with(FetchedSigstoreRoot(target: target, sha256: sha256, pinDigest: pinDigest, root: root))
+        current.withLock { $0.active = applied }
+        logger.notice(
+            "Sigstore trust root from TUF target \(target) applied to trust bundle version \(active.version)",
+            metadata: ["tuf_target": "\(target)", "sha256": "\(sha256)", "bundle_version": "\(active.version)"])
+        return true
     }
 
     /// Checks that `bytes` are a usable Sigstore `trusted_root.json`, as a bundle's embedded one is checked.

@@ -383,7 +383,7 @@ final class Connection: @unchecked Sendable {
     private func fail(_ error: ProtocolError) {
         server.core.stats.error(error.code.rawValue)
         server.core.log.info(
-            "closing a connection: \(error.message)", [("PEER_UID", "\(peer.uid)"), ("PEER_PID", "\(peer.pid)")])
+            "closing a connection: \(error.message)", metadata: ["peer_uid": "\(peer.uid)", "peer_pid": "\(peer.pid)"])
         closing = true
         enqueue(Frame(header: Messages.failure(id: nil, error)).encoded())
         finishIfDone()
@@ -407,7 +407,7 @@ final class Connection: @unchecked Sendable {
             guard !cancelled else { return }
             if let since = partialSince, now > since, now - since > readNanoseconds {
                 server.core.log.info(
-                    "closing a connection: a frame did not complete in time", [("PEER_UID", "\(peer.uid)")])
+                    "closing a connection: a frame did not complete in time", metadata: ["peer_uid": "\(peer.uid)"])
                 closeNow()
             } else if inFlight == 0, pendingOutput == 0, now > lastActivity, now - lastActivity > idleNanoseconds {
                 closeNow()

@@ -1,10 +1,12 @@
 import CWSCSys
+import Logging
 import Sigstore
 import Synchronization
 import TrustStore
 import WSCConfiguration
 import WSCCrypto
 import WSCJSON
+import WSCPlatform
 import WSCProtocol
 import WasmSignatures
 
@@ -18,7 +20,6 @@ final class DaemonCore: Sendable {
     struct Settings: Sendable {
         let config: DaemonConfiguration
         let authorizer: Authorizer
-        let log: DaemonLog
     }
 
     let configPath: String?
@@ -41,23 +42,30 @@ final class DaemonCore: Sendable {
         set { refresherBox.withLock { $0 = newValue } }
     }
 
-    init(config: DaemonConfiguration, configPath: String?, trust: TrustStore, signing: SigningService) {
+    /// The level and destination every logger of the process follows (a reload changes them in place).
+    let logSettings: LogSettings
+    /// The daemon's own logger.
+    let log: Logger
+
+    init(
+        config: DaemonConfiguration, configPath: String?, trust: TrustStore, signing: SigningService,
+        logSettings: LogSettings
+    ) {
         self.configPath = configPath
+        self.logSettings = logSettings
+        self.log = logSettings.logger(label: "wscd")
         self.trust = trust
         self.signing = signing
         self.startedAt = Monotonic.wallSeconds()
         self.budget = BufferBudget(limit: BufferBudget.limit(config))
         limitsBox = Mutex(Server.limits(config))
         settings = Mutex(
-            Settings(
-                config: config, authorizer: Authorizer(config.authorization),
-                log: DaemonLog(level: config.log.level, format: config.log.format)))
+            Settings(config: config, authorizer: Authorizer(config.authorization)))
     }
 
     var current: Settings { settings.withLock { $0 } }
     /// The running limits (``apply(_:)`` changes them for new connections and requests).
     var limits: Server.Limits { limitsBox.withLock { $0 } }
-    var log: DaemonLog { current.log }
 
     /// The socket file wscd created and owns (not socket-activated), set once at start-up: a reload applies
     /// `socket_mode` and `socket_group` to it.
@@ -124,10 +132,9 @@ final class DaemonCore: Sendable {
         signing.requestsPerMinute = effective.signing.requestsPerMinute
         limitsBox.withLock { $0 = Server.limits(effective) }
         settings.withLock {
-            $0 = Settings(
-                config: effective, authorizer: Authorizer(effective.authorization),
-                log: DaemonLog(level: effective.log.level, format: effective.log.format))
+            $0 = Settings(config: effective, authorizer: Authorizer(effective.authorization))
         }
+        logSettings.update(level: effective.log.level, format: effective.log.format)
         budget.setLimit(BufferBudget.limit(fresh))
         return notes
     }
@@ -173,15 +180,15 @@ final class DaemonCore: Sendable {
             if error.code == .notAuthorized {
                 log.warning(
                     "denied: \(error.message)",
-                    [
-                        ("REQUEST_ID", id.map(String.init) ?? "-"), ("PEER_UID", "\(peer.uid)"),
-                        ("PEER_PID", "\(peer.pid)"),
+                    metadata: [
+                        "request_id": .string(id.map(String.init) ?? "-"), "peer_uid": "\(peer.uid)",
+                        "peer_pid": "\(peer.pid)",
                     ])
             }
             return Frame(header: Messages.failure(id: id, error))
         } catch {
             stats.error("internal")
-            log.error("request failed: \(error)", [("REQUEST_ID", id.map(String.init) ?? "-")])
+            log.error("request failed: \(error)", metadata: ["request_id": .string(id.map(String.init) ?? "-")])
             return Frame(header: Messages.failure(id: id, ProtocolError(.internalError, "\(error)")))
         }
     }
@@ -230,7 +237,7 @@ final class DaemonCore: Sendable {
             try require(.rotate, peer)
             do {
                 let notes = try reload()
-                log.notice("configuration reloaded", [("PEER_UID", "\(peer.uid)")])
+                log.notice("configuration reloaded", metadata: ["peer_uid": "\(peer.uid)"])
                 return (try JSONObject([("reloaded", .bool(true)), ("notes", .array(notes.map { .string($0) }))]), [])
             } catch {
                 throw ProtocolError(.badRequest, "the configuration was not reloaded: \(error)")
@@ -333,11 +340,11 @@ final class DaemonCore: Sendable {
         stats.verdict(verdict.valid ? "valid" : "invalid")
         log.info(
             verdict.valid ? "verified" : "refused",
-            [
-                ("REQUEST_ID", "\(requestID)"), ("PEER_UID", "\(peer.uid)"), ("PEER_PID", "\(peer.pid)"),
-                ("VERDICT", verdict.valid ? "valid" : "invalid"), ("VERDICT_CODE", verdict.code?.rawValue ?? "-"),
-                ("MODULE_DIGEST", digest), ("BUNDLE_VERSION", "\(snapshot.version)"),
-                ("RULE", verdict.rule ?? "-"),
+            metadata: [
+                "request_id": "\(requestID)", "peer_uid": "\(peer.uid)", "peer_pid": "\(peer.pid)",
+                "verdict": .string(verdict.valid ? "valid" : "invalid"),
+                "verdict_code": .string(verdict.code?.rawValue ?? "-"), "module_digest": .string(digest),
+                "bundle_version": "\(snapshot.version)", "rule": .string(verdict.rule ?? "-"),
             ])
         return verdict.json(request: request)
     }
@@ -403,7 +410,7 @@ final class DaemonCore: Sendable {
             } catch let error as CryptoError {
                 throw signing.signingFailed(error)
             }
-            log.info("signed (Sigstore bundle)", [("PEER_UID", "\(peer.uid)")])
+            log.info("signed (Sigstore bundle)", metadata: ["peer_uid": "\(peer.uid)"])
             return (
                 try JSONObject([
                     ("keyId", .string(Hex.encode(key.publicKey.wasmsigKeyID ?? []))),
@@ -426,7 +433,7 @@ final class DaemonCore: Sendable {
         let keyID = key.publicKey.wasmsigKeyID
         do {
             let out = try WasmSigner.sign(module: module, key: key, keyID: keyID, detached: detached)
-            log.info("signed", [("PEER_UID", "\(peer.uid)"), ("KEY_ID", Hex.encode(keyID ?? []))])
+            log.info("signed", metadata: ["peer_uid": "\(peer.uid)", "key_id": .string(Hex.encode(keyID ?? []))])
             return (
                 try JSONObject([("keyId", .string(Hex.encode(keyID ?? []))), ("detached", .bool(detached))]),
                 detached ? out.signatureData : out.module
@@ -453,19 +460,20 @@ final class DaemonCore: Sendable {
                 let sealed = try trust.install(frame.body, allowDroppingTUF: dropTUF)
                 wsc_release_free_memory()  // the old bundle and the parse buffers are gone: return the memory
                 log.notice(
-                    "trust bundle rotated", [("BUNDLE_VERSION", "\(sealed.version)"), ("PEER_UID", "\(peer.uid)")])
+                    "trust bundle rotated",
+                    metadata: ["bundle_version": "\(sealed.version)", "peer_uid": "\(peer.uid)"])
                 SystemdStatus.update(self)
                 return try JSONObject([
                     ("version", .integer(Int64(clamping: sealed.version))), ("digest", .string(sealed.digestHex)),
                     ("validity", .string(sealed.bundle.validity(at: trust.trustedTime().now).summary)),
                 ])
             } catch let error as TrustStoreError {
-                log.warning("rotate refused: \(error.reason)", [("PEER_UID", "\(peer.uid)")])
+                log.warning("rotate refused: \(error.reason)", metadata: ["peer_uid": "\(peer.uid)"])
                 throw ProtocolError(.rotateRefused, error.reason)
             }
         case "signingKey":
             let (keyID, retired) = try signing.rotate(now: Monotonic.wallSeconds())
-            log.notice("signing key rotated", [("KEY_ID", keyID), ("PEER_UID", "\(peer.uid)")])
+            log.notice("signing key rotated", metadata: ["key_id": .string(keyID), "peer_uid": "\(peer.uid)"])
             return try JSONObject([("keyId", .string(keyID)), ("retired", .array(retired.map { .string($0.keyID) }))])
         default:
             throw ProtocolError(.badRequest, "rotate target must be \"bundle\" or \"signingKey\", not \"\(target)\"")

@@ -1,5 +1,6 @@
 import CWSCSys
 import Dispatch
+import Logging
 import TrustStore
 import WSCConfiguration
 import WSCCrypto
@@ -54,7 +55,8 @@ public enum DaemonMain {
         } catch {
             return fail("\(error)", status: 2)
         }
-        let log = DaemonLog(level: config.log.level, format: config.log.format)
+        let logSettings = LogSettings(identifier: "wscd", level: config.log.level, format: config.log.format)
+        let log = logSettings.logger(label: "wscd")
         // Before any key is read: no core dumps of this process, no ptrace by other processes of its user.
         if wsc_set_dumpable(0) != 0 {
             log.warning("cannot mark wscd non-dumpable (prctl PR_SET_DUMPABLE): \(String(cString: strerror(errno)))")
@@ -63,7 +65,7 @@ public enum DaemonMain {
         let trust: TrustStore
         let signing: SigningService
         do {
-            trust = try openTrust(config, log: log, checkOnly: checkOnly)
+            trust = try openTrust(config, logSettings: logSettings, checkOnly: checkOnly)
             signing = try SigningService(
                 configuredPath: config.signing.keyPath,
                 tokenSettings: TokenSettings(
@@ -147,7 +149,8 @@ public enum DaemonMain {
 
         // Loading a large bundle leaves freed parse buffers in the heap: give them back before serving.
         wsc_release_free_memory()
-        let core = DaemonCore(config: config, configPath: configPath, trust: trust, signing: signing)
+        let core = DaemonCore(
+            config: config, configPath: configPath, trust: trust, signing: signing, logSettings: logSettings)
         core.ownedSocketPath = ownsPath
         if config.tuf.enabled {
             let refresher = TrustRefresher(config: config.tuf, core: core)
@@ -161,7 +164,10 @@ public enum DaemonMain {
         while true { withExtendedLifetime(socketLock) { _ = pause() } }
     }
 
-    static func openTrust(_ config: DaemonConfiguration, log: DaemonLog, checkOnly: Bool = false) throws -> TrustStore {
+    static func openTrust(
+        _ config: DaemonConfiguration, logSettings: LogSettings, checkOnly: Bool = false
+    ) throws -> TrustStore {
+        let log = logSettings.logger(label: "wscd")
         var sealKey: SecretBytes?
         var sealPath = config.state.sealKeyPath
         if sealPath == nil, let credentials = getenv("CREDENTIALS_DIRECTORY") {
@@ -193,7 +199,7 @@ public enum DaemonMain {
             if !leftovers.isEmpty {
                 log.notice(
                     "removed \(leftovers.count) temporary file(s) left by interrupted commits",
-                    [("FILES", leftovers.joined(separator: ","))])
+                    metadata: ["files": .string(leftovers.joined(separator: ","))])
             }
         }
         var pinned: KeyThreshold?
@@ -212,12 +218,13 @@ public enum DaemonMain {
             }
             pinned = try KeyThreshold(keys: keys, threshold: config.trust.pinnedThreshold)
         }
-        let store = try TrustStore(directory: directory, pinned: pinned)
+        let store = try TrustStore(
+            directory: directory, pinned: pinned, logger: logSettings.logger(label: "wscd.trust"))
         if let counter {
             let recorded = store.state?.tpmCounter.map { "\($0)" } ?? "none yet"
             log.info(
                 "anti-rollback counter: \(counter.name), state committed at \(recorded)",
-                [("TPM_NV_INDEX", counter.indexText)])
+                metadata: ["tpm_nv_index": .string(counter.indexText)])
         }
         if store.state == nil {
             try FirstBoot.begin(store, config: config, log: log, checkOnly: checkOnly)

@@ -1,3 +1,4 @@
+import Logging
 import TrustStore
 import WSCConfiguration
 import WSCFiles
@@ -6,7 +7,7 @@ import WSCFiles
 /// directory look the same, so wscd says loudly which one it assumed, and `[state] require_existing` lets a
 /// node provisioned once refuse instead.
 enum FirstBoot {
-    static func begin(_ store: TrustStore, config: DaemonConfiguration, log: DaemonLog, checkOnly: Bool) throws {
+    static func begin(_ store: TrustStore, config: DaemonConfiguration, log: Logger, checkOnly: Bool) throws {
         let directory = config.state.directory
         if config.state.requireExisting {
             throw TrustStoreError(
@@ -17,7 +18,7 @@ enum FirstBoot {
         guard let initial = config.trust.initialBundle else {
             log.warning(
                 "first boot: no anti-rollback state in \(directory) and no initial_bundle; install a trust bundle with `wscctl rotate --bundle FILE`. If this node was in service, its state was deleted: older bundles are accepted again until a newer one is installed",
-                [("FIRST_BOOT", "1")])
+                metadata: ["first_boot": "1"])
             return
         }
         guard let bytes = try AtomicFile.read(initial, limit: SealCheck.maximumEnvelopeSize) else {
@@ -39,11 +40,11 @@ enum FirstBoot {
             // The load refused a missing state on a used counter: this one was never used, a genuine first boot.
             log.notice(
                 "first boot: no anti-rollback state in \(directory) and the TPM counter was never used; installed the initial trust bundle version \(sealed.version), committed at TPM value \(store.state?.tpmCounter.map { "\($0)" } ?? "-")",
-                [("FIRST_BOOT", "1"), ("BUNDLE_VERSION", "\(sealed.version)")])
+                metadata: ["first_boot": "1", "bundle_version": "\(sealed.version)"])
             return
         }
         log.warning(
             "first boot: no anti-rollback state in \(directory); installed the initial trust bundle version \(sealed.version). Without a TPM a deleted state directory looks the same: if this node was in service, check why its state is gone, and set [state] require_existing = true on provisioned nodes",
-            [("FIRST_BOOT", "1"), ("BUNDLE_VERSION", "\(sealed.version)")])
+            metadata: ["first_boot": "1", "bundle_version": "\(sealed.version)"])
     }
 }

@@ -1,5 +1,6 @@
 import CWSCSys
 @preconcurrency import Dispatch
+import Logging
 import Synchronization
 import TrustStore
 import WSCConfiguration
@@ -100,7 +101,7 @@ final class Server: @unchecked Sendable {
                 sources.append(watchdog)
             }
             SystemdNotifier.notify(["READY": "1", "STATUS": SystemdStatus.text(core)])
-            core.log.notice("ready", [("STATUS", SystemdStatus.text(core))])
+            core.log.notice("ready", metadata: ["status": .string(SystemdStatus.text(core))])
         }
     }
 
@@ -164,11 +165,12 @@ final class Server: @unchecked Sendable {
         if let suppressed = refusals.refused(
             uid: peer.uid, reason: error.message, now: Monotonic.nanoseconds(), interval: limits.refusalLogInterval)
         {
-            var fields = [("PEER_UID", "\(peer.uid)"), ("PEER_PID", "\(peer.pid)"), ("CODE", error.code.rawValue)]
-            if suppressed > 0 { fields.append(("SUPPRESSED", "\(suppressed)")) }
-            core.log.warning(
-                "connection refused: \(error.message)"
-                    + (suppressed > 0 ? " (\(suppressed) earlier refusal(s) of this uid not logged)" : ""), fields)
+            var metadata: Logger.Metadata = [
+                "peer_uid": "\(peer.uid)", "peer_pid": "\(peer.pid)", "code": "\(error.code.rawValue)",
+            ]
+            if suppressed > 0 { metadata["suppressed"] = "\(suppressed)" }
+            let earlier = suppressed > 0 ? " (\(suppressed) earlier refusal(s) of this uid not logged)" : ""
+            core.log.warning("connection refused: \(error.message)\(earlier)", metadata: metadata)
         }
     }
 
@@ -178,7 +180,7 @@ final class Server: @unchecked Sendable {
         for (uid, count, reason) in refusals.due(now: now, interval: interval) {
             core.log.warning(
                 "\(count) more connection(s) from uid \(uid) refused in the last \(interval / 1_000_000_000) s: \(reason)",
-                [("PEER_UID", "\(uid)"), ("SUPPRESSED", "\(count)")])
+                metadata: ["peer_uid": "\(uid)", "suppressed": "\(count)"])
         }
     }
 
@@ -212,8 +214,8 @@ final class Server: @unchecked Sendable {
     private func reloadFromSignal() {
         do {
             let notes = try core.reload()
-            core.log.notice(
-                "configuration reloaded (SIGHUP)" + (notes.isEmpty ? "" : ": " + notes.joined(separator: "; ")))
+            let detail = notes.isEmpty ? "" : ": " + notes.joined(separator: "; ")
+            core.log.notice("configuration reloaded (SIGHUP)\(detail)")
             SystemdNotifier.notify(["RELOADING": "0", "STATUS": SystemdStatus.text(core)])
         } catch {
             core.log.error("reload failed, keeping the running configuration: \(error)")

@@ -127,7 +127,9 @@ final class TrustRefresher: @unchecked Sendable {
                 : CurlFetcher(
                     connectTimeout: min(10, config.timeoutSeconds), totalTimeout: config.timeoutSeconds,
                     pinnedPublicKey: config.pinnedPublicKey, proxy: config.proxy)
-            client = try TUFClient(metadataDirectory: metadataDirectory, metadataBaseURL: metadataURL, fetcher: fetcher)
+            client = try TUFClient(
+                metadataDirectory: metadataDirectory, metadataBaseURL: metadataURL, fetcher: fetcher,
+                logger: core.logSettings.logger(label: "wscd.tuf"))
             clientRootDigest = pinnedDigest
         }
         guard let client else { throw DaemonError("the TUF client could not start") }
@@ -149,7 +151,7 @@ final class TrustRefresher: @unchecked Sendable {
                     notes.append("applied \(name) as the Sigstore trust root")
                     core.log.notice(
                         "Sigstore trust root applied from TUF",
-                        [("TUF_TARGET", name), ("BUNDLE_VERSION", "\(active.version)")])
+                        metadata: ["tuf_target": .string(name), "bundle_version": "\(active.version)"])
                 }
             } else if let envelope = try? DSSEEnvelope(parsing: bytes, maximumSize: SealCheck.maximumEnvelopeSize),
                 envelope.payloadType == TrustBundle.payloadType
@@ -159,7 +161,8 @@ final class TrustRefresher: @unchecked Sendable {
                 let sealed = try core.trust.install(bytes)
                 if sealed.version != before {
                     notes.append("installed trust bundle version \(sealed.version) from \(name)")
-                    core.log.notice("trust bundle rotated by TUF refresh", [("BUNDLE_VERSION", "\(sealed.version)")])
+                    core.log.notice(
+                        "trust bundle rotated by TUF refresh", metadata: ["bundle_version": "\(sealed.version)"])
                     SystemdStatus.update(core)
                 }
             } else {

@@ -10,8 +10,8 @@ public enum Journal {
     public static var isConnectedToJournal: Bool { getenv("JOURNAL_STREAM") != nil }
 
     /// Sends one entry. `fields` names must be uppercase ASCII letters, digits and underscores; others are skipped.
-    public static func send(priority: Int32, message: String, fields: [(String, String)]) {
-        var entries = ["MESSAGE=\(message)", "PRIORITY=\(priority)", "SYSLOG_IDENTIFIER=wscd"]
+    public static func send(identifier: String = "wscd", priority: Int32, message: String, fields: [(String, String)]) {
+        var entries = ["MESSAGE=\(message)", "PRIORITY=\(priority)", "SYSLOG_IDENTIFIER=\(identifier)"]
         for (name, value) in fields where isValidFieldName(name) { entries.append("\(name)=\(value)") }
         var storage: [UInt8] = []
         var ranges: [Range<Int>] = []

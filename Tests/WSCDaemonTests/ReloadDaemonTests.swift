@@ -72,6 +72,17 @@ import WSCProtocol
         #expect(try Self.reload(d).isEmpty)
         _ = try c.call(.verify, body: try d.signed(by: d.alice))
         #expect(d.stderr.contains("verified"), "\(d.stderr)")
+        // The trust store's logger follows the same settings: its install notice appears, with its fields.
+        #expect(!d.stderr.contains("version 1 installed"))
+        _ = try c.call(.rotate, [("target", .string("bundle"))], body: try d.bundle(version: 2))
+        #expect(
+            d.stderr.contains("wscd notice: trust bundle version 2 installed (was version 1)"), "\(d.stderr)")
+        #expect(d.stderr.contains("bundle_version=2"))
+        // Back to warning: neither is logged any more.
+        try Self.edit(d, "level = \"info\"", "level = \"warning\"")
+        #expect(try Self.reload(d).isEmpty)
+        _ = try c.call(.rotate, [("target", .string("bundle"))], body: try d.bundle(version: 3))
+        #expect(!d.stderr.contains("version 3 installed"), "\(d.stderr)")
     }
 
     @Test func authorizationApplies() throws {

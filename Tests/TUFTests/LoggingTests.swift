@@ -1,0 +1,66 @@
+import InMemoryLogging
+import Logging
+import Testing
+
+@testable import TUF
+
+/// What the client reports through the logger it is given (issue 14: swift-log injected into TUF).
+@Suite struct LoggingTests {
+    @Test func refreshLogsEachNewVersionAndRootRotation() throws {
+        let repo = TestRepository()
+        repo.publishRoot()
+        repo.publish()
+        let directory = makeTemporaryDirectory() + "/meta"
+        try TUFClient.initialize(metadataDirectory: directory, trustedRoot: repo.read("1.root.json"))
+        let handler = InMemoryLogHandler()
+        var logger = Logger(label: "test.tuf") { _ in handler }
+        logger.logLevel = .info
+        let client = try TUFClient(
+            metadataDirectory: directory, metadataBaseURL: repo.metadata, fetcher: FileFetcher(), logger: logger)
+        try client.refresh(now: testNow)
+        let first = handler.entries.map { "\($0.message)" }
+        let v = repo.versions
+        #expect(
+            first == [
+                "TUF timestamp version \(v["timestamp"]!)", "TUF snapshot version \(v["snapshot"]!)",
+                "TUF targets role targets version \(v["targets"]!)",
+            ])
+        #expect(handler.entries.allSatisfy { $0.level == .info })
+        #expect(handler.entries[1].metadata["tuf_role"] == "snapshot")
+
+        // A second refresh with nothing new logs nothing at info.
+        handler.clear()
+        try client.refresh(now: testNow)
+        #expect(handler.entries.isEmpty)
+
+        // A root rotation is a notice, with the version.
+        repo.versions["root"] = 2
+        repo.publishRoot()
+        try client.refresh(now: testNow)
+        let rotation = try #require(handler.entries.first)
+        #expect(rotation.level == .notice)
+        #expect("\(rotation.message)" == "TUF root rotated to version 2")
+        #expect(rotation.metadata["tuf_version"] == "2")
+    }
+
+    @Test func requestsAreLoggedAtDebugOnly() throws {
+        let repo = TestRepository()
+        repo.publishRoot()
+        repo.publish()
+        let directory = makeTemporaryDirectory() + "/meta"
+        try TUFClient.initialize(metadataDirectory: directory, trustedRoot: repo.read("1.root.json"))
+        let handler = InMemoryLogHandler()
+        var logger = Logger(label: "test.tuf") { _ in handler }
+        logger.logLevel = .debug
+        let client = try TUFClient(
+            metadataDirectory: directory, metadataBaseURL: repo.metadata, fetcher: FileFetcher(), logger: logger)
+        try client.refresh(now: testNow)
+        let fetched = handler.entries.filter { $0.level == .debug && "\($0.message)".hasPrefix("TUF fetched ") }
+        // 2.root.json (absent: not logged as fetched), timestamp, snapshot, targets.
+        #expect(fetched.count == 3)
+        #expect(fetched.allSatisfy { $0.metadata["url"].map { "\($0)".hasPrefix(repo.metadata) } == true })
+        let failed = handler.entries.filter { "\($0.message)".hasPrefix("TUF fetch of ") }
+        #expect(failed.count == 1)
+        #expect(failed.first.map { "\($0.message)".contains("2.root.json") } == true)
+    }
+}

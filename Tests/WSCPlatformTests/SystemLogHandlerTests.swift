@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@testable import WSCPlatform
+
+/// wsc's swift-log handler: the text form, the journal fields, shared levels, lazy messages.
+@Suite struct SystemLogHandlerTests {
+    /// A pipe whose write end the handler writes to; `read()` returns what arrived.
+    final class Pipe {
+        let read: Int32
+        let write: Int32
+        init() throws {
+            var fds: [Int32] = [0, 0]
+            try #require(pipe(&fds) == 0)
+            read = fds[0]
+            write = fds[1]
+            _ = fcntl(read, F_SETFL, O_NONBLOCK)
+        }
+        deinit {
+            close(read)
+            close(write)
+        }
+        func text() -> String {
+            var out: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { Foundation.read(read, $0.baseAddress, $0.count) }
+                if n <= 0 { break }
+                out += buffer[..<n]
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    @Test func textLinesCarryLevelMessageAndSortedMetadata() throws {
+        let pipe = try Pipe()
+        let settings = LogSettings(identifier: "wscd", level: "info", format: "text", textFileDescriptor: pipe.write)
+        let log = settings.logger(label: "wscd")
+        log.warning("connection refused", metadata: ["peer_uid": "65534", "code": "notAuthorized"])
+        log.info("ready")
+        log.debug("not shown")
+        #expect(pipe.text() == "wscd warning: connection refused code=notAuthorized peer_uid=65534\nwscd info: ready\n")
+    }
+
+    @Test func reloadedSettingsReachLoggersMadeBefore() throws {
+        let pipe = try Pipe()
+        let settings = LogSettings(identifier: "wscd", level: "warning", format: "text", textFileDescriptor: pipe.write)
+        let trust = settings.logger(label: "wscd.trust")
+        trust.info("before")
+        settings.update(level: "debug", format: "text")
+        trust.debug("after")
+        #expect(pipe.text() == "wscd debug: after\n")
+        #expect(settings.level == .debug)
+        settings.update(level: "error", format: "journal")
+        #expect(settings.destination == .journal)
+        // A logger's own level wins over the shared one.
+        var own = settings.logger(label: "x")
+        own.logLevel = .trace
+        #expect(own.logLevel == .trace)
+        #expect(settings.logger(label: "y").logLevel == .error)
+    }
+
+    @Test func messagesBelowTheLevelAreNeverBuilt() throws {
+        let pipe = try Pipe()
+        let settings = LogSettings(identifier: "wscd", level: "notice", format: "text", textFileDescriptor: pipe.write)
+        let log = settings.logger(label: "wscd")
+        let built = Mutex(0)
+        func expensive() -> String {
+            built.withLock { $0 += 1 }
+            return "expensive"
+        }
+        log.debug("\(expensive())", metadata: ["field": "\(expensive())"])
+        log.info("\(expensive())")
+        #expect(built.withLock { $0 } == 0)
+        log.notice("\(expensive())")
+        #expect(built.withLock { $0 } == 1)
+        #expect(pipe.text() == "wscd notice: expensive\n")
+    }
+
+    @Test func journalFieldsAreUpperCasedWithSourceLocation() {
+        let event = LogEvent(
+            level: .notice, message: "m", metadata: nil, source: "WSCDaemon", file: "Server.swift",
+            function: "start()", line: 42)
+        let fields = SystemLogHandler.journalFields(
+            ["peer_uid": "0", "bundle_version": "3"], label: "wscd", event: event)
+        #expect(fields.map(\.0) == ["BUNDLE_VERSION", "PEER_UID", "WSC_LOGGER", "CODE_FILE", "CODE_LINE", "CODE_FUNC"])
+        #expect(fields.allSatisfy { Journal.isValidFieldName($0.0) })
+        #expect(fields.first { $0.0 == "CODE_LINE" }?.1 == "42")
+        #expect(SystemLogHandler.priority(.notice) == 5)
+        #expect(SystemLogHandler.priority(.error) == 3)
+        #expect(SystemLogHandler.priority(.debug) == 7)
+    }
+
+    @Test(arguments: ["error", "warning", "notice", "info", "debug"])
+    func everyConfiguredLevelNameIsKnown(_ name: String) {
+        #expect(LogSettings.level(named: name)?.rawValue == name)
+    }
+
+    @Test func anUnknownLevelNameFallsBackToInfo() {
+        #expect(LogSettings.level(named: "verbose") == nil)
+        #expect(LogSettings(identifier: "wscd", level: "verbose", format: "text").level == .info)
+    }
+}
