@@ -13,7 +13,15 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SHELL    := /bin/bash
 .SHELLFLAGS := -eo pipefail -c
 
-.PHONY: all deps pydeps build test test-debug test-asan fuzz fuzz-smoke lint run bench install clean
+# Release builds link the Swift runtime statically: the installed binaries (make install, make deb) depend on
+# Debian's packages only, never on a RUNPATH into the toolchain.
+# Relocations resolved and read-only at start (-z relro -z now), as Debian builds its daemons.
+RELEASE  := -c release --static-swift-stdlib -Xlinker -z -Xlinker relro -Xlinker -z -Xlinker now
+# What packaging and its test use: lintian for make deb, and the three shells whose completion scripts the tests load.
+PACKAGING_PACKAGES := lintian fakeroot bash-completion zsh fish man-db groff-base
+
+.PHONY: all deps pydeps packaging-deps build man test test-debug test-asan test-package fuzz fuzz-smoke lint run bench install deb \
+        clean
 
 all: build
 
@@ -49,14 +57,37 @@ deps:
 pydeps:
 	@sh scripts/python-deps.sh
 
-## build: release build of wscd and wscctl.
+## build: release build of wscd and wscctl (Swift runtime linked statically).
 build: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build $(RELEASE)
 
-## test: debug tests, the same tests under AddressSanitizer (release), the format lint, and a fuzz smoke run.
-test: deps pydeps lint test-debug test-asan fuzz-smoke
+## man: wscctl(1), wscd(8) and wscd.toml(5) in .build/man, from the built wscctl's own command descriptions and
+## config/wscd.toml (scripts/manpages.py).
+man: build
+	python3 scripts/manpages.py .build/release/wscctl .build/man
+
+## packaging-deps: lintian and the shells the packaging test loads completions into (PACKAGING_PACKAGES).
+packaging-deps:
+	@if command -v lintian >/dev/null 2>&1 && command -v fakeroot >/dev/null 2>&1 && command -v zsh >/dev/null 2>&1 \
+	    && command -v fish >/dev/null 2>&1 && [ -f /usr/share/bash-completion/bash_completion ] \
+	    && command -v man >/dev/null 2>&1; then \
+	    echo "packaging-deps: lintian $$(lintian --version | awk '{print $$2}'), zsh, fish, bash-completion present"; \
+	else \
+	    echo "packaging-deps: installing $(PACKAGING_PACKAGES)"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(PACKAGING_PACKAGES); \
+	fi
+
+## test: debug tests, the same tests under AddressSanitizer (release), the format lint, a fuzz smoke run, and the
+## packaging test (make install into a staging root, systemd-analyze verify, make deb, lintian, apt install).
+test: deps pydeps lint test-debug test-asan fuzz-smoke test-package
 	@tail -1 .build-fuzz/fuzz-smoke.log
+	@tail -1 .build/package/test-package.log
 	@sh scripts/test-summary.sh .build/test-debug.log .build-asan/test-asan.log
+
+## test-package: scripts/test-package.sh (builds the release binaries and the package first).
+test-package: packaging-deps deb
+	@mkdir -p .build/package
+	sh scripts/test-package.sh 2>&1 | tee .build/package/test-package.log
 
 test-debug:
 	$(SWIFT) build --build-tests
@@ -102,17 +133,39 @@ bench: deps pydeps
 	@sh Benchmarks/summary.sh
 
 ## install: binaries in $(PREFIX)/bin, units, sysusers and tmpfiles in $(PREFIX)/lib (systemd reads /usr/lib and
-## /usr/local/lib), the example configuration in /etc/wscd. The unit's ExecStart names $(PREFIX)/bin/wscd.
-install: build
+## /usr/local/lib), man pages in $(PREFIX)/share/man, completions where bash, zsh and fish look under $(PREFIX),
+## the documentation in $(PREFIX)/share/doc/wsc, the example configuration in /etc/wscd. The units name
+## $(PREFIX)/bin/wscd and $(PREFIX)/share/doc/wsc, so they agree with the files for any PREFIX.
+ZSH_COMPLETIONS = $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
+install: build man
 	install -D -m 0755 .build/release/wscctl $(DESTDIR)$(PREFIX)/bin/wscctl
 	install -D -m 0755 .build/release/wscd $(DESTDIR)$(PREFIX)/bin/wscd
 	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
-	sed 's|/usr/bin/wscd|$(PREFIX)/bin/wscd|g' systemd/wscd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/wscd.service
-	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/wscd.service
-	install -D -m 0644 systemd/wscd.socket $(DESTDIR)$(PREFIX)/lib/systemd/system/wscd.socket
+	for unit in wscd.service wscd.socket; do \
+	    sed -e 's|/usr/bin/wscd|$(PREFIX)/bin/wscd|g' -e 's|/usr/share/doc/wsc|$(PREFIX)/share/doc/wsc|g' \
+	        systemd/$$unit > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$unit; \
+	    chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$unit; \
+	done
 	install -D -m 0644 systemd/wscd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/wscd.conf
 	install -D -m 0644 systemd/wscd.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/wscd.conf
 	install -D -m 0644 config/wscd.toml $(DESTDIR)/etc/wscd/wscd.toml.example
+	install -D -m 0644 .build/man/wscctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/wscctl.1
+	install -D -m 0644 .build/man/wscd.8 $(DESTDIR)$(PREFIX)/share/man/man8/wscd.8
+	install -D -m 0644 .build/man/wscd.toml.5 $(DESTDIR)$(PREFIX)/share/man/man5/wscd.toml.5
+	@mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(ZSH_COMPLETIONS) \
+	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d $(DESTDIR)$(PREFIX)/share/doc/wsc
+	# bash-completion sources the script: no #! line (Debian's bash-completion policy).
+	.build/release/wscctl completion bash | sed '1{/^#!/d}' > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/wscctl
+	.build/release/wscctl completion zsh > $(DESTDIR)$(ZSH_COMPLETIONS)/_wscctl
+	.build/release/wscctl completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/wscctl.fish
+	install -m 0644 docs/wscctl.md docs/protocol.md docs/trust-bundle.md docs/operations.md docs/migrating.md \
+	    docs/keyless.md docs/tuf.md docs/wasmsig.md $(DESTDIR)$(PREFIX)/share/doc/wsc/
+
+## deb: a Debian package, .build/package/wsc_VERSION_ARCH.deb, from make install into a staging root
+## (scripts/deb.sh: stripped binaries, compressed man pages, copyright, changelog, conffiles, Depends from
+## dpkg-shlibdeps). Install it with apt install ./.build/package/wsc_*.deb.
+deb: build man
+	sh scripts/deb.sh
 
 clean:
 	rm -rf .build .build-asan .build-fuzz Benchmarks/.build

@@ -48,7 +48,7 @@ struct RootCommand: ParsableCommand {
             KeygenCommand.self, SignCommand.self, VerifyCommand.self, ShowCommand.self, SplitCommand.self,
             DetachCommand.self, AttachCommand.self, AttachBundleCommand.self, DetachBundleCommand.self,
             BundleCommand.self, KeyCommand.self, StatusCommand.self, RotateCommand.self,
-            ReloadCommand.self, RefreshCommand.self, TUFCommand.self, StateCommand.self,
+            ReloadCommand.self, RefreshCommand.self, TUFCommand.self, StateCommand.self, CompletionCommand.self,
         ]
     )
 }
