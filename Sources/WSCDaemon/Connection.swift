@@ -408,6 +408,21 @@ final class Connection: @unchecked Sendable {
             if let since = partialSince, now > since, now - since > readNanoseconds {
                 server.core.log.info(
                     "closing a connection: a frame did not complete in time", metadata: ["peer_uid": "\(peer.uid)"])
+                server.core.stats.error(ProtocolError.Code.timeout.rawValue)
+                // Say why before closing, in one non-blocking send, and only between frames of output: a peer
+                // that stopped reading never holds the connection open, and an answer half-written is never cut.
+                if pendingOutput == 0 {
+                    let seconds = readNanoseconds / 1_000_000_000
+                    let answer = Frame(
+                        header: Messages.failure(
+                            id: nil,
+                            ProtocolError(
+                                .timeout,
+                                "a frame began but did not complete within \(seconds) s (read_timeout_seconds); the connection is closed: send each frame whole"
+                            ))
+                    ).encoded()
+                    _ = answer.withUnsafeBytes { wsc_send_nosignal(fd, $0.baseAddress, $0.count) }
+                }
                 closeNow()
             } else if inFlight == 0, pendingOutput == 0, now > lastActivity, now - lastActivity > idleNanoseconds {
                 closeNow()

@@ -41,6 +41,9 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         public static let badModule = Code("badModule")
         /// The daemon is shutting down.
         public static let shuttingDown = Code("shuttingDown")
+        /// A frame began but did not complete within the server's read timeout; the connection is closed after
+        /// this answer (sent only if nothing else is waiting to be written on the connection).
+        public static let timeout = Code("timeout")
         /// An unexpected failure inside the daemon.
         public static let internalError = Code("internal")
 

@@ -40,8 +40,10 @@ import WSCProtocol
         // A large one waits until a stalled frame's read timeout frees the budget, then is answered.
         let large = try d.signed(by: d.alice, padding: 12 << 20 - 4096)
         #expect(try c.call(.verify, body: large).result.signers == ["alice"])
+        // Each stalled holder is told why (`timeout`), then closed.
         for holder in holders {
-            #expect(throws: ProtocolError.self) { try holder.receive() }
+            #expect(throws: ProtocolError(.timeout, "")) { try Messages.result(of: try holder.receive().header) }
+            #expect(throws: ProtocolError(.connectionClosed, "")) { try holder.receive() }
         }
         // Every byte taken was given back.
         buffered = try Self.buffered(c)

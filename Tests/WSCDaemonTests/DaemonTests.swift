@@ -161,11 +161,20 @@ import WasmSignatures
         try garbage.sendRaw([0, 0, 0, 10, 0, 0, 0, 6] + Array("nojson".utf8))
         #expect(throws: ProtocolError(.badFrame, "")) { try Messages.result(of: try garbage.receive().header) }
 
-        // Half a frame, then silence: closed after the read timeout (2 s).
+        // Half a frame, then silence: answered `timeout` (saying which setting) after the read timeout (2 s),
+        // then closed.
         let slow = try d.client()
         try slow.sendRaw([0, 0, 1, 0, 0, 0])
         let started = Date()
-        #expect(throws: (any Error).self) { try slow.receive() }
+        let timedOut = try slow.receive()
+        #expect(timedOut.header["id"] == .null)
+        #expect(throws: ProtocolError(.timeout, "")) { try Messages.result(of: timedOut.header) }
+        do {
+            _ = try Messages.result(of: timedOut.header)
+        } catch let error as ProtocolError {
+            #expect(error.message.contains("read_timeout_seconds"), "\(error.message)")
+        }
+        #expect(throws: ProtocolError(.connectionClosed, "")) { try slow.receive() }
         #expect(Date().timeIntervalSince(started) < 15)
 
         // A client that sends a request and disconnects before reading the answer.
