@@ -91,20 +91,25 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "WSCCryptoTests", dependencies: ["WSCCrypto"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "WSCCryptoTests", dependencies: ["WSCCrypto", "WSCTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "WSCPlatformTests",
             dependencies: ["WSCPlatform", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "WSCFilesTests", dependencies: ["WSCFiles"]),
         .testTarget(name: "WasmSignaturesTests", dependencies: ["WasmSignatures", "WSCCrypto"]),
         .testTarget(name: "WSCJSONTests", dependencies: ["WSCJSON"]),
-        .testTarget(name: "wscctlTests", dependencies: ["WSCCrypto", "WasmSignatures", "TrustStore", "WSCTPM"]),
+        // Helpers more than one test target uses (real tokens: SoftHSM2 and swtpm, started per test); only test
+        // targets depend on it.
+        .target(name: "WSCTestSupport", path: "Tests/WSCTestSupport"),
+        .testTarget(
+            name: "wscctlTests",
+            dependencies: ["WSCCrypto", "WasmSignatures", "TrustStore", "WSCTPM", "WSCTestSupport"]),
         .testTarget(
             name: "WSCDaemonTests",
             dependencies: [
                 "WSCClient", "WSCProtocol", "WSCJSON", "TrustStore", "WSCCrypto", "WasmSignatures", "Sigstore",
-                "CWSCSys",
-                "WSCTPM",
+                "CWSCSys", "WSCTPM", "WSCTestSupport",
             ]),
         .testTarget(name: "WSCConfigurationTests", dependencies: ["WSCConfiguration"]),
         .testTarget(name: "WSCProtocolTests", dependencies: ["WSCProtocol", "WSCJSON"]),

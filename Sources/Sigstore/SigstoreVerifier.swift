@@ -56,14 +56,20 @@ public struct SigstoreVerifier: Sendable {
             throw SigstoreError(.keyMismatch, "the bundle carries a certificate, but the policy expects a managed key")
         }
         let signingKey: PublicKey
+        // The key's SubjectPublicKeyInfo, for the verdict's key fingerprint: a certificate's as it carries it (a
+        // copy of its bytes; encoding the decoded key again would go through OpenSSL 3's generic encoders).
+        let signingKeySPKI: [UInt8]
         switch signer {
         case .certificate(let leaf):
             do {
                 signingKey = try leaf.publicKey
+                signingKeySPKI = try leaf.spkiDER
             } catch let error as CryptoError {
                 throw SigstoreError(.unsupported, "the signing certificate's key: \(error.reason)")
             }
-        case .key(let key): signingKey = key
+        case .key(let key):
+            signingKey = key
+            signingKeySPKI = key.spkiDER
         }
 
         // What was signed.
@@ -193,7 +199,7 @@ public struct SigstoreVerifier: Sendable {
         verdict.certificateSubject = subject
         verdict.anchorSubject = anchor
         verdict.verifiedTimestampCount = timestampCount
-        verdict.signingKeySHA256 = Digest.sha256(signingKey.spkiDER)
+        verdict.signingKeySHA256 = Digest.sha256(signingKeySPKI)
         verdict.notes = notes
         return verdict
     }

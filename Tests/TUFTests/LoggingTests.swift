@@ -6,7 +6,8 @@ import Testing
 
 /// What the client reports through the logger it is given (issue 14: swift-log injected into TUF).
 @Suite struct LoggingTests {
-    @Test func refreshLogsEachNewVersionAndRootRotation() throws {
+    /// A published repository and a client of it logging at `level` into the returned handler.
+    func loggingClient(_ level: Logger.Level) throws -> (TestRepository, TUFClient, InMemoryLogHandler) {
         let repo = TestRepository()
         repo.publishRoot()
         repo.publish()
@@ -14,9 +15,14 @@ import Testing
         try TUFClient.initialize(metadataDirectory: directory, trustedRoot: repo.read("1.root.json"))
         let handler = InMemoryLogHandler()
         var logger = Logger(label: "test.tuf") { _ in handler }
-        logger.logLevel = .info
+        logger.logLevel = level
         let client = try TUFClient(
             metadataDirectory: directory, metadataBaseURL: repo.metadata, fetcher: FileFetcher(), logger: logger)
+        return (repo, client, handler)
+    }
+
+    @Test func refreshLogsEachNewVersionAndRootRotation() throws {
+        let (repo, client, handler) = try loggingClient(.info)
         try client.refresh(now: testNow)
         let first = handler.entries.map { "\($0.message)" }
         let v = repo.versions
@@ -44,16 +50,7 @@ import Testing
     }
 
     @Test func requestsAreLoggedAtDebugOnly() throws {
-        let repo = TestRepository()
-        repo.publishRoot()
-        repo.publish()
-        let directory = makeTemporaryDirectory() + "/meta"
-        try TUFClient.initialize(metadataDirectory: directory, trustedRoot: repo.read("1.root.json"))
-        let handler = InMemoryLogHandler()
-        var logger = Logger(label: "test.tuf") { _ in handler }
-        logger.logLevel = .debug
-        let client = try TUFClient(
-            metadataDirectory: directory, metadataBaseURL: repo.metadata, fetcher: FileFetcher(), logger: logger)
+        let (repo, client, handler) = try loggingClient(.debug)
         try client.refresh(now: testNow)
         let fetched = handler.entries.filter { $0.level == .debug && "\($0.message)".hasPrefix("TUF fetched ") }
         // 2.root.json (absent: not logged as fetched), timestamp, snapshot, targets.

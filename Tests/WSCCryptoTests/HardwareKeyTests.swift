@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WSCTestSupport
 
 @testable import WSCCrypto
 

@@ -4,6 +4,7 @@ import WSCClient
 import WSCCrypto
 import WSCJSON
 import WSCProtocol
+import WSCTestSupport
 
 /// wscd with its signing key on a token: a TPM-held P-256 key (swtpm) for Sigstore bundles, a SoftHSM2 Ed25519 key
 /// for wasmsig signatures; and the token failures, during which wscd keeps serving verification.

@@ -3,6 +3,7 @@ import Testing
 import WSCJSON
 import WSCProtocol
 import WSCTPM
+import WSCTestSupport
 
 /// wscd with `rollback_counter = "tpm2"` against a real swtpm: first boot on a fresh counter, rotations move it,
 /// `status` reports it, and a deleted state directory stops the next start.
@@ -73,4 +74,9 @@ import WSCTPM
         #expect(text.contains("deleted or replaced") && text.contains("0x01500016"), "\(text)")
         #expect(text.contains("is at \(first + 1)"))
     }
+}
+
+extension CounterTPM {
+    /// The anti-rollback counter at `index` on this simulator.
+    func counter(index: UInt32 = TPMCounter.defaultIndex) -> TPMCounter { TPMCounter(tcti: tcti, index: index) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WSCTestSupport
 
 /// `wscctl` with keys on real tokens: `-k pkcs11:…` on a SoftHSM2 token and `-k tpm2:handle=…` on swtpm. Public keys
 /// come from the tokens' own tools (pkcs11-tool, tpm2_readpublic), not from wsc.

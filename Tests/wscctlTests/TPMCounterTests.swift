@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import WSCCrypto
 import WSCTPM
+import WSCTestSupport
 
 @testable import TrustStore
 
@@ -309,4 +310,9 @@ import WSCTPM
         #expect(outcomes.new > 0)
         #expect(!FileManager.default.fileExists(atPath: state + "/state.next.json"))
     }
+}
+
+extension CounterTPM {
+    /// The anti-rollback counter at `index` on this simulator.
+    func counter(index: UInt32 = TPMCounter.defaultIndex) -> TPMCounter { TPMCounter(tcti: tcti, index: index) }
 }

@@ -1,17 +1,15 @@
 import Foundation
-import WSCTPM
 
-/// (The same helper as Tests/wscctlTests/CounterTPM.swift: test targets share no code.)
 /// A real swtpm (TPM 2.0 simulator) for one test: its own state directory, a free loopback port pair, stopped
 /// by ``stop()``. `make deps` installs swtpm: a missing swtpm is a test failure, not a skip.
-final class CounterTPM {
-    let port: Int
-    let directory: URL
+package final class CounterTPM {
+    package let port: Int
+    package let directory: URL
     private let process: Process
 
-    var tcti: String { "swtpm:port=\(port)" }
+    package var tcti: String { "swtpm:port=\(port)" }
 
-    init() throws {
+    package init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("wsc-swtpm-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var chosen: Int?
@@ -49,11 +47,9 @@ final class CounterTPM {
         guard ready else { throw TPMTestError("swtpm does not listen on \(port + 1)") }
     }
 
-    func counter(index: UInt32 = TPMCounter.defaultIndex) -> TPMCounter { TPMCounter(tcti: tcti, index: index) }
-
     /// Runs a tpm2-tools command against this TPM.
     @discardableResult
-    func tool(_ name: String, _ arguments: [String]) throws -> Int32 {
+    package func tool(_ name: String, _ arguments: [String]) throws -> Int32 {
         let tool = Process()
         tool.executableURL = try Self.find(name)
         tool.arguments = arguments
@@ -65,14 +61,14 @@ final class CounterTPM {
         return tool.terminationStatus
     }
 
-    func stop() {
+    package func stop() {
         // SIGKILL: swtpm may ignore SIGTERM while a client connection is pending.
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: directory)
     }
 
-    static func find(_ name: String) throws -> URL {
+    package static func find(_ name: String) throws -> URL {
         for dir in ["/usr/bin", "/usr/local/bin", "/bin"]
         where FileManager.default.isExecutableFile(atPath: dir + "/" + name) {
             return URL(fileURLWithPath: dir + "/" + name)
@@ -89,7 +85,7 @@ final class CounterTPM {
         return body(fd, &address)
     }
 
-    static func isFree(_ port: Int) -> Bool {
+    package static func isFree(_ port: Int) -> Bool {
         withSocket { fd, address in
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             return withUnsafePointer(to: &address) {
@@ -100,7 +96,7 @@ final class CounterTPM {
         }
     }
 
-    static func accepts(_ port: Int) -> Bool {
+    package static func accepts(_ port: Int) -> Bool {
         withSocket { fd, address in
             address.sin_port = in_port_t(UInt16(port).bigEndian)
             return withUnsafePointer(to: &address) {
@@ -112,9 +108,9 @@ final class CounterTPM {
     }
 
     /// Holds the data port's single client slot until ``release()``: the TPM is then busy for everyone else.
-    final class Hog {
+    package final class Hog {
         private let fd: Int32
-        init(port: Int) throws {
+        package init(port: Int) throws {
             fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -127,11 +123,11 @@ final class CounterTPM {
             }
             guard status == 0 else { throw TPMTestError("cannot connect to swtpm on \(port)") }
         }
-        func release() { close(fd) }
+        package func release() { close(fd) }
     }
 }
 
-struct TPMTestError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+package struct TPMTestError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -2,17 +2,17 @@ import Foundation
 
 // Real tokens for the tests: a SoftHSM2 token in a temporary directory and a software TPM (swtpm) on a loopback
 // port, provisioned with the same tools an operator uses (softhsm2-util, pkcs11-tool, tpm2-tools). A missing tool
-// is a failure, not a skip: `make deps` installs them. This file is shared (symlinked) by several test targets.
+// is a failure, not a skip: `make deps` installs them.
 
 /// An error from a token tool, with its output.
-struct TokenToolError: Error, CustomStringConvertible {
-    let description: String
+package struct TokenToolError: Error, CustomStringConvertible {
+    package let description: String
 }
 
-enum TokenTools {
+package enum TokenTools {
     /// Runs `tool` (found on PATH) with `environment` added; returns its standard output, throws on failure.
     @discardableResult
-    static func run(
+    package static func run(
         _ tool: String, _ arguments: [String], environment: [String: String] = [:], directory: String? = nil
     )
         throws -> String
@@ -38,7 +38,7 @@ enum TokenTools {
         return String(decoding: stdout, as: UTF8.self)
     }
 
-    static func temporaryDirectory(_ prefix: String) throws -> String {
+    package static func temporaryDirectory(_ prefix: String) throws -> String {
         let path = "/tmp/\(prefix)-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         try FileManager.default.createDirectory(
             atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -48,16 +48,16 @@ enum TokenTools {
 
 /// A SoftHSM2 token labelled `wsc` (user PIN 1234) in its own directory, with an Ed25519 key (label `ed`, id 01)
 /// and an ECDSA P-256 key (label `p256`, id 02) made by pkcs11-tool.
-final class SoftHSMToken: Sendable {
-    static let module = "/usr/lib/softhsm/libsofthsm2.so"
-    static let pin = "1234"
-    let directory: String
-    var configuration: String { directory + "/softhsm2.conf" }
-    var environment: [String: String] { ["SOFTHSM2_CONF": configuration] }
+package final class SoftHSMToken: Sendable {
+    package static let module = "/usr/lib/softhsm/libsofthsm2.so"
+    package static let pin = "1234"
+    package let directory: String
+    package var configuration: String { directory + "/softhsm2.conf" }
+    package var environment: [String: String] { ["SOFTHSM2_CONF": configuration] }
     /// A file holding the PIN (mode 0600).
-    var pinFile: String { directory + "/pin" }
+    package var pinFile: String { directory + "/pin" }
 
-    init() throws {
+    package init() throws {
         directory = try TokenTools.temporaryDirectory("wsc-softhsm")
         try FileManager.default.createDirectory(atPath: directory + "/tokens", withIntermediateDirectories: true)
         try Data("directories.tokendir = \(directory)/tokens\nobjectstore.backend = file\n".utf8)
@@ -71,7 +71,7 @@ final class SoftHSMToken: Sendable {
         try keypair("EC:prime256v1", label: "p256", id: "02")
     }
 
-    func keypair(_ type: String, label: String, id: String) throws {
+    package func keypair(_ type: String, label: String, id: String) throws {
         try TokenTools.run(
             "pkcs11-tool",
             [
@@ -82,31 +82,31 @@ final class SoftHSMToken: Sendable {
     }
 
     /// The public key as pkcs11-tool exports it, written to `path` (PEM for Ed25519, DER SPKI for P-256).
-    func exportPublicKey(id: String, to path: String) throws {
+    package func exportPublicKey(id: String, to path: String) throws {
         try TokenTools.run(
             "pkcs11-tool", ["--module", Self.module, "--read-object", "--type", "pubkey", "--id", id, "-o", path],
             environment: environment)
     }
 
     /// A `pkcs11:` URI for `object` with the PIN from the PIN file.
-    func uri(object: String, pinFile: String? = nil) -> String {
+    package func uri(object: String, pinFile: String? = nil) -> String {
         "pkcs11:token=wsc;object=\(object)?module-path=\(Self.module)&pin-source=file:\(pinFile ?? self.pinFile)"
     }
 
-    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+    package func remove() { try? FileManager.default.removeItem(atPath: directory) }
 }
 
 /// A software TPM 2.0 on a loopback port with a persistent ECDSA P-256 signing key at 0x81000001 made by
 /// tpm2-tools; its public key (PEM) is `publicKeyPath`.
-final class SoftwareTPM: @unchecked Sendable {
-    static let handle = "0x81000001"
-    let directory: String
-    let port: Int
+package final class SoftwareTPM: @unchecked Sendable {
+    package static let handle = "0x81000001"
+    package let directory: String
+    package let port: Int
     private let process: Process
-    var tcti: String { "swtpm:port=\(port)" }
-    var publicKeyPath: String { directory + "/tpm-key.pub.pem" }
+    package var tcti: String { "swtpm:port=\(port)" }
+    package var publicKeyPath: String { directory + "/tpm-key.pub.pem" }
 
-    init() throws {
+    package init() throws {
         directory = try TokenTools.temporaryDirectory("wsc-swtpm")
         try FileManager.default.createDirectory(atPath: directory + "/state", withIntermediateDirectories: true)
         // A port pair below the ephemeral range; another one when swtpm cannot bind it (it exits).
@@ -174,7 +174,7 @@ final class SoftwareTPM: @unchecked Sendable {
 
     /// Stops the TPM (the test's own process, by its pid). SIGKILL: swtpm waits for its clients on SIGTERM, and a
     /// TPM that vanishes is what the tests want.
-    func stop() {
+    package func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()

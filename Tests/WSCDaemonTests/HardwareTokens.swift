@@ -1,1 +1,0 @@
-../WSCCryptoTests/HardwareTokens.swift
