@@ -124,6 +124,8 @@ run: build
 
 ## bench: release benchmarks; figures go to docs/benchmarks.md.
 bench: deps pydeps
+	@command -v hyperfine >/dev/null 2>&1 || { echo "bench: installing hyperfine (process-per-verify timings)"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq hyperfine; }
 	@sh Benchmarks/run.sh
 	@sh Benchmarks/daemon.sh
 	@sh Benchmarks/keyless.sh

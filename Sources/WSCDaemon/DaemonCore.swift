@@ -1,4 +1,5 @@
 import CWSCSys
+import Dispatch
 import Logging
 import Sigstore
 import Synchronization
@@ -458,7 +459,9 @@ final class DaemonCore: Sendable {
             }
             do {
                 let sealed = try trust.install(frame.body, allowDroppingTUF: dropTUF)
-                wsc_release_free_memory()  // the old bundle and the parse buffers are gone: return the memory
+                // The old bundle and the parse buffers are gone: return the memory, at the daemon's own priority
+                // (malloc_trim locks each malloc arena in turn; this thread may run at nice +10).
+                DispatchQueue.global().async { wsc_release_free_memory() }
                 log.notice(
                     "trust bundle rotated",
                     metadata: ["bundle_version": "\(sealed.version)", "peer_uid": "\(peer.uid)"])

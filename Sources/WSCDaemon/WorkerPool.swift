@@ -8,13 +8,14 @@ import Synchronization
 
 /// Runs work that should not hold up a connection's queue on threads of its own, in two lanes:
 ///
-/// - **low priority** (descriptors: modules of any size, up to a gibibyte, read and hashed as they are read): threads
-///   at nice +10 relative to the daemon, so the kernel gives a small verify on the connection queues its core almost
-///   at once even while two 1 GiB descriptors are being hashed. This work takes no lock a verify needs for longer than
-///   a counter update, so its low priority cannot hold a verify up (no priority inversion).
-/// - **normal** (large inline bodies, rotates, the watchdog ping): threads at the daemon's priority. A rotate takes
-///   the lock verifies read for a pointer swap and frees memory back to the system (`malloc_trim`, which locks each
-///   malloc arena in turn): at nice +10 a busy machine could preempt it while it holds one, and stall verifies.
+/// - **low priority** (descriptors: modules of any size, up to a gibibyte, read and hashed as they are read; rotates:
+///   parsing and seal-checking a bundle of megabytes): threads at nice +10 relative to the daemon, so the kernel
+///   gives a small verify on the connection queues its core almost at once even while two 1 GiB descriptors are
+///   being hashed or a 10 MB bundle checked. This work takes no lock a verify needs for longer than a counter update
+///   or a pointer swap (a rotate swaps the new snapshot in under the readers' lock, and hands `malloc_trim`, which
+///   locks each malloc arena in turn, to a thread at the daemon's priority), so its low priority cannot hold a
+///   verify up for longer than that.
+/// - **normal** (large inline bodies, the watchdog ping): threads at the daemon's priority.
 ///
 /// Threads are started as jobs arrive, up to a bound per lane (beyond it jobs wait their turn, oldest first), and stay
 /// for the next jobs. The nice value belongs to the thread (Linux), and these threads run nothing else.

@@ -12,12 +12,10 @@ public final class LogSettings: Sendable {
         case text(fileDescriptor: Int32)
     }
 
-    private struct State: Sendable {
-        var level: Logger.Level
-        var destination: Destination
-    }
-
-    private let state: Mutex<State>
+    /// Read on every log call, from every thread: atomics, not a lock. The level is its syslog-like rank
+    /// (``index(_:)``); the destination is -1 for the journal, otherwise the text descriptor.
+    private let levelIndex: Atomic<Int>
+    private let destinationCode: Atomic<Int64>
     /// The name written as SYSLOG_IDENTIFIER and at the start of each text line.
     public let identifier: String
 
@@ -25,25 +23,55 @@ public final class LogSettings: Sendable {
     /// `journal`, `text` or `auto`: the journal when stderr is connected to it).
     public init(identifier: String, level: String, format: String, textFileDescriptor: Int32 = 2) {
         self.identifier = identifier
-        state = Mutex(
-            State(
-                level: Self.level(named: level) ?? .info,
-                destination: Self.destination(format: format, textFileDescriptor: textFileDescriptor)))
+        levelIndex = Atomic(Self.index(Self.level(named: level) ?? .info))
+        destinationCode = Atomic(
+            Self.code(Self.destination(format: format, textFileDescriptor: textFileDescriptor)))
     }
 
     /// The running threshold.
-    public var level: Logger.Level { state.withLock { $0.level } }
+    public var level: Logger.Level { Self.level(rank: levelIndex.load(ordering: .relaxed)) }
     /// The running destination.
-    public var destination: Destination { state.withLock { $0.destination } }
+    public var destination: Destination {
+        let code = destinationCode.load(ordering: .relaxed)
+        return code < 0 ? .journal : .text(fileDescriptor: Int32(code))
+    }
 
     /// Applies a reloaded `[log]` section to every logger made from these settings.
     public func update(level: String, format: String) {
-        let newLevel = Self.level(named: level) ?? .info
-        state.withLock {
-            let fd: Int32 =
-                if case .text(let fd) = $0.destination { fd } else { 2 }
-            $0.level = newLevel
-            $0.destination = Self.destination(format: format, textFileDescriptor: fd)
+        let fd: Int32 = if case .text(let fd) = destination { fd } else { 2 }
+        levelIndex.store(Self.index(Self.level(named: level) ?? .info), ordering: .relaxed)
+        destinationCode.store(
+            Self.code(Self.destination(format: format, textFileDescriptor: fd)), ordering: .relaxed)
+    }
+
+    private static func index(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace: 0
+        case .debug: 1
+        case .info: 2
+        case .notice: 3
+        case .warning: 4
+        case .error: 5
+        case .critical: 6
+        }
+    }
+
+    private static func level(rank: Int) -> Logger.Level {
+        switch rank {
+        case 0: .trace
+        case 1: .debug
+        case 2: .info
+        case 3: .notice
+        case 4: .warning
+        case 5: .error
+        default: .critical
+        }
+    }
+
+    private static func code(_ destination: Destination) -> Int64 {
+        switch destination {
+        case .journal: -1
+        case .text(let fd): Int64(fd)
         }
     }
 

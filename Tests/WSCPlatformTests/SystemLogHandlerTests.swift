@@ -96,6 +96,12 @@ import Testing
     @Test(arguments: ["error", "warning", "notice", "info", "debug"])
     func everyConfiguredLevelNameIsKnown(_ name: String) {
         #expect(LogSettings.level(named: name)?.rawValue == name)
+        // Stored and read back through the settings' atomic, at start and on reload.
+        #expect(LogSettings(identifier: "wscd", level: name, format: "text").level.rawValue == name)
+        let settings = LogSettings(identifier: "wscd", level: "info", format: "journal")
+        settings.update(level: name, format: "text")
+        #expect(settings.level.rawValue == name)
+        #expect(settings.destination == .text(fileDescriptor: 2))
     }
 
     @Test func anUnknownLevelNameFallsBackToInfo() {
