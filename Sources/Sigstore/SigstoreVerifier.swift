@@ -63,7 +63,7 @@ public struct SigstoreVerifier: Sendable {
         case .certificate(let leaf):
             do {
                 signingKey = try leaf.publicKey
-                signingKeySPKI = try leaf.spkiDER
+                signingKeySPKI = leaf.subjectPublicKeyInfoDER
             } catch let error as CryptoError {
                 throw SigstoreError(.unsupported, "the signing certificate's key: \(error.reason)")
             }

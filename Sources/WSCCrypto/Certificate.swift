@@ -157,23 +157,6 @@ public final class Certificate: @unchecked Sendable {
         }
     }
 
-    /// The DER `SubjectPublicKeyInfo` exactly as the certificate carries it (the same bytes as
-    /// `publicKey.spkiDER` for every key this library accepts, without re-encoding the key).
-    public var spkiDER: [UInt8] {
-        get throws {
-            guard let spki = X509_get_X509_PUBKEY(x509) else {
-                throw OpenSSLErrors.error(.invalidCertificate, "the certificate has no public key")
-            }
-            var out: UnsafeMutablePointer<UInt8>?
-            let length = i2d_X509_PUBKEY(spki, &out)
-            guard length > 0, let out else {
-                throw OpenSSLErrors.error(.invalidCertificate, "the certificate's public key cannot be encoded")
-            }
-            defer { wsc_OPENSSL_free(out) }
-            return Array(UnsafeBufferPointer(start: out, count: Int(length)))
-        }
-    }
-
     /// Whether this certificate's signature verifies under `issuer`'s public key.
     ///
     /// Checks the signature only: not names, validity dates, basic constraints or key usage. Use

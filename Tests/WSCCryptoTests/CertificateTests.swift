@@ -56,18 +56,6 @@ struct FailingChain: Sendable, CustomTestStringConvertible {
         #expect(try Certificate(pem: certificate.pem) == certificate)
     }
 
-    /// The certificate's own SPKI bytes (read without re-encoding the key) are what the decoded key encodes to,
-    /// for every key type, and they sit inside the certificate's DER.
-    @Test(arguments: fixtureFiles)
-    func spkiIsTheDecodedKeysEncoding(_ file: String) throws {
-        let certificate = try TestFixtures.certificate(file)
-        let spki = try certificate.spkiDER
-        #expect(spki == (try certificate.publicKey.spkiDER))
-        #expect(try PublicKey(spkiDER: spki).spkiDER == spki)
-        let der = certificate.der
-        #expect(der.indices.contains { der[$0...].starts(with: spki) })
-    }
-
     @Test func parseChainKeepsOrder() throws {
         let chain = try Certificate.parseChain(pem: TestFixtures.text("chain.pem"))
         #expect(chain.count == 3)
