@@ -275,17 +275,17 @@ final class Connection: @unchecked Sendable {
         // handing each one to a worker and back cost two thread wake-ups, about a third of the throughput.
         // Large inline bodies and modules passed as descriptors (of any size, known only once read) go to the
         // worker pool, so one connection's long hash does not hold up reading and writing on the others.
-        // A rotate is background work too: parsing and seal-checking a large bundle takes a core for a while.
-        let isRotate = frame.header["op"] == .string("rotate")
-        if frame.body.count <= Connection.inlineWorkLimit, passed == nil, !isRotate {
+        // A bundle rotate is background work too: parsing and seal-checking a large bundle takes a core for a while.
+        let isInstall = frame.header["op"] == .string("rotate") && frame.header["target"] == .string("bundle")
+        if frame.body.count <= Connection.inlineWorkLimit, passed == nil, !isInstall {
             let response = core.handle(frame, peer: peer, passedFD: passed, streamed: streamed)
             let bytes = response.encoded()
             queue.async { [self] in complete(bytes, reservation: reservation) }
             return
         }
-        // Descriptors and rotates run at a lower priority (see WorkerPool): a gibibyte being hashed or a 10 MB
+        // Descriptors and bundle rotates run at a lower priority (see WorkerPool): a gibibyte being hashed or a 10 MB
         // bundle being checked never starves small verifies.
-        server.workers.submit(lowPriority: passed != nil || isRotate) { [self] in
+        server.workers.submit(isInstall ? .trustInstall : passed != nil ? .low : .normal) { [self] in
             let response = core.handle(frame, peer: peer, passedFD: passed, streamed: streamed)
             let bytes = response.encoded()
             queue.async { [self] in complete(bytes, reservation: reservation) }

@@ -8,14 +8,17 @@ import Synchronization
 
 /// Runs work that should not hold up a connection's queue on threads of its own, in two lanes:
 ///
-/// - **low priority** (descriptors: modules of any size, up to a gibibyte, read and hashed as they are read; rotates:
-///   parsing and seal-checking a bundle of megabytes): threads at nice +10 relative to the daemon, so the kernel
-///   gives a small verify on the connection queues its core almost at once even while two 1 GiB descriptors are
-///   being hashed or a 10 MB bundle checked. This work takes no lock a verify needs for longer than a counter update
-///   or a pointer swap (a rotate swaps the new snapshot in under the readers' lock, and hands `malloc_trim`, which
-///   locks each malloc arena in turn, to a thread at the daemon's priority), so its low priority cannot hold a
-///   verify up for longer than that.
-/// - **normal** (large inline bodies, the watchdog ping): threads at the daemon's priority.
+/// - **low priority** (descriptors: modules of any size, up to a gibibyte, read and hashed as they are read): threads
+///   at nice +10 relative to the daemon, so the kernel gives a small verify on the connection queues its core almost
+///   at once even while two 1 GiB descriptors are being hashed. This work takes no lock a verify needs for longer
+///   than a counter update, so its low priority cannot hold a verify up (no priority inversion).
+/// - **trust installs** (bundle rotates: parsing and seal-checking a bundle of megabytes): one thread of its own at
+///   nice +10, so a rotate neither slows verifies nor waits in line behind descriptor hashes (a revocation is not
+///   delayed by whoever may verify). It holds only the trust store's install lock (no verify takes it) and, for a
+///   pointer swap, the readers' lock; `malloc_trim`, which locks each malloc arena in turn, is handed to a thread
+///   at the daemon's priority.
+/// - **normal** (large inline bodies, signing-key rotates, which hold the signing lock that sign requests take,
+///   the watchdog ping): threads at the daemon's priority.
 ///
 /// Threads are started as jobs arrive, up to a bound per lane (beyond it jobs wait their turn, oldest first), and stay
 /// for the next jobs. The nice value belongs to the thread (Linux), and these threads run nothing else.
@@ -23,8 +26,14 @@ final class WorkerPool: Sendable {
     /// How much nicer than the daemon the low-priority threads are (+10: about a tenth of the CPU share).
     static let niceness: Int32 = 10
 
+    /// Which lane a job runs on.
+    enum Priority: Sendable {
+        case normal, low, trustInstall
+    }
+
     private let normal: Lane
     private let low: Lane
+    private let installs: Lane
 
     init(workers: Int) {
         let count = max(1, workers)
@@ -32,17 +41,23 @@ final class WorkerPool: Sendable {
         // More threads than cores: a small module by descriptor need not wait for a gibibyte to be hashed (the
         // per-uid limit on large verifies bounds how many long ones there are).
         low = Lane(maxThreads: max(4, 4 * count), niceness: WorkerPool.niceness)
+        // One: installs are serialized by the trust store anyway.
+        installs = Lane(maxThreads: 1, niceness: WorkerPool.niceness)
     }
 
     var workerCount: Int { normal.maxThreads }
 
-    /// Runs `job` on a pool thread: of the low-priority lane with `lowPriority`.
-    func submit(lowPriority: Bool = false, _ job: @escaping @Sendable () -> Void) {
-        (lowPriority ? low : normal).submit(job)
+    /// Runs `job` on a thread of the lane for `priority`.
+    func submit(_ priority: Priority = .normal, _ job: @escaping @Sendable () -> Void) {
+        switch priority {
+        case .normal: normal.submit(job)
+        case .low: low.submit(job)
+        case .trustInstall: installs.submit(job)
+        }
     }
 
     /// Jobs queued or running.
-    var backlog: Int { normal.backlog + low.backlog }
+    var backlog: Int { normal.backlog + low.backlog + installs.backlog }
 }
 
 /// One lane of the pool: threads at one priority, a queue of jobs.

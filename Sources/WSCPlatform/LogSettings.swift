@@ -18,11 +18,18 @@ public final class LogSettings: Sendable {
     private let destinationCode: Atomic<Int64>
     /// The name written as SYSLOG_IDENTIFIER and at the start of each text line.
     public let identifier: String
+    /// Whether text lines go to a stream journald reads (stderr under systemd), which then takes each line's level
+    /// from an sd-daemon(3) `<N>` prefix.
+    public let textReachesJournal: Bool
 
     /// `level` and `format` as in wscd.toml's `[log]` (`error`, `warning`, `notice`, `info`, `debug`;
     /// `journal`, `text` or `auto`: the journal when stderr is connected to it).
-    public init(identifier: String, level: String, format: String, textFileDescriptor: Int32 = 2) {
+    public init(
+        identifier: String, level: String, format: String, textFileDescriptor: Int32 = 2,
+        textReachesJournal: Bool = Journal.isConnectedToJournal
+    ) {
         self.identifier = identifier
+        self.textReachesJournal = textReachesJournal
         levelIndex = Atomic(Self.index(Self.level(named: level) ?? .info))
         destinationCode = Atomic(
             Self.code(Self.destination(format: format, textFileDescriptor: textFileDescriptor)))

@@ -42,8 +42,11 @@ public struct SystemLogHandler: LogHandler {
                 identifier: settings.identifier, priority: Self.priority(event.level),
                 message: "\(event.message)", fields: Self.journalFields(all, label: label, event: event))
         case .text(let fd):
-            let line = Self.textLine(
+            var line = Self.textLine(
                 identifier: settings.identifier, level: event.level, message: "\(event.message)", metadata: all)
+            // Text on stderr that journald reads (format = "text" under systemd): the sd-daemon(3) priority prefix,
+            // so each entry keeps its level there too.
+            if settings.textReachesJournal { line = "<\(Self.priority(event.level))>" + line }
             // One write per entry: lines from concurrent threads never interleave (each is below PIPE_BUF
             // in practice, and a regular file or the journal's stream takes a whole write).
             Array(line.utf8).withUnsafeBytes { raw in
@@ -74,12 +77,46 @@ public struct SystemLogHandler: LogHandler {
         }
     }
 
-    /// `NAME LEVEL: message key=value ...\n`, keys in sorted order so a line reads the same every time.
+    /// `NAME LEVEL: message key=value ...\n`, keys in sorted order so a line reads the same every time. One entry is
+    /// always one line: messages and values quote what peers, files and repositories put in them (an error
+    /// quoting a field of a TUF file, a bundle's payload type), so control characters are escaped (`\n`, `\xNN`)
+    /// and a value that is empty or holds a space, `=` or `"` is quoted: a forged second entry cannot be written.
     static func textLine(identifier: String, level: Logger.Level, message: String, metadata: Logger.Metadata) -> String
     {
-        var line = "\(identifier) \(level.rawValue): \(message)"
-        for key in metadata.keys.sorted() { line += " \(key)=\(metadata[key]!)" }
+        var line = "\(identifier) \(level.rawValue): \(escaped(message))"
+        for key in metadata.keys.sorted() { line += " \(escaped(key))=\(quoted("\(metadata[key]!)"))" }
         return line + "\n"
+    }
+
+    /// `text` with backslashes and control characters (C0 and DEL) escaped.
+    static func escaped(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == "\\" }) else {
+            return text
+        }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// A metadata value: escaped, and in double quotes (inner quotes escaped) when empty or holding a space, `=`
+    /// or `"`.
+    static func quoted(_ value: String) -> String {
+        let text = escaped(value)
+        guard text.isEmpty || text.contains(where: { $0 == " " || $0 == "=" || $0 == "\"" }) else { return text }
+        var out = "\""
+        for character in text { out += character == "\"" ? "\\\"" : String(character) }
+        return out + "\""
     }
 
     /// The journal fields besides MESSAGE, PRIORITY and SYSLOG_IDENTIFIER: the metadata upper-cased, the logger's

@@ -36,7 +36,9 @@ import Testing
 
     @Test func textLinesCarryLevelMessageAndSortedMetadata() throws {
         let pipe = try Pipe()
-        let settings = LogSettings(identifier: "wscd", level: "info", format: "text", textFileDescriptor: pipe.write)
+        let settings = LogSettings(
+            identifier: "wscd", level: "info", format: "text", textFileDescriptor: pipe.write, textReachesJournal: false
+        )
         let log = settings.logger(label: "wscd")
         log.warning("connection refused", metadata: ["peer_uid": "65534", "code": "notAuthorized"])
         log.info("ready")
@@ -44,9 +46,25 @@ import Testing
         #expect(pipe.text() == "wscd warning: connection refused code=notAuthorized peer_uid=65534\nwscd info: ready\n")
     }
 
+    /// `format = "text"` under systemd: each line starts with its syslog priority, as sd-daemon(3) defines, so
+    /// journald stores the right level.
+    @Test func textForTheJournalStreamCarriesThePriorityPrefix() throws {
+        let pipe = try Pipe()
+        let settings = LogSettings(
+            identifier: "wscd", level: "debug", format: "text", textFileDescriptor: pipe.write, textReachesJournal: true
+        )
+        let log = settings.logger(label: "wscd")
+        log.error("e")
+        log.notice("n")
+        log.debug("d")
+        #expect(pipe.text() == "<3>wscd error: e\n<5>wscd notice: n\n<7>wscd debug: d\n")
+    }
+
     @Test func reloadedSettingsReachLoggersMadeBefore() throws {
         let pipe = try Pipe()
-        let settings = LogSettings(identifier: "wscd", level: "warning", format: "text", textFileDescriptor: pipe.write)
+        let settings = LogSettings(
+            identifier: "wscd", level: "warning", format: "text", textFileDescriptor: pipe.write,
+            textReachesJournal: false)
         let trust = settings.logger(label: "wscd.trust")
         trust.info("before")
         settings.update(level: "debug", format: "text")
@@ -64,7 +82,9 @@ import Testing
 
     @Test func messagesBelowTheLevelAreNeverBuilt() throws {
         let pipe = try Pipe()
-        let settings = LogSettings(identifier: "wscd", level: "notice", format: "text", textFileDescriptor: pipe.write)
+        let settings = LogSettings(
+            identifier: "wscd", level: "notice", format: "text", textFileDescriptor: pipe.write,
+            textReachesJournal: false)
         let log = settings.logger(label: "wscd")
         let built = Mutex(0)
         func expensive() -> String {
@@ -77,6 +97,34 @@ import Testing
         log.notice("\(expensive())")
         #expect(built.withLock { $0 } == 1)
         #expect(pipe.text() == "wscd notice: expensive\n")
+    }
+
+    /// A peer-controlled string cannot forge a second entry or fake a field: control characters are escaped and
+    /// values with spaces, `=` or quotes are quoted (a TUF file's `_type` or a bundle's payload type reach
+    /// messages through error texts).
+    @Test(arguments: [
+        (
+            "trust refresh failed: _type \"x\n<0>wscd notice: forged\"",
+            "trust refresh failed: _type \"x\\n<0>wscd notice: forged\""
+        ),
+        ("a\rb\tc\u{1B}[31m\u{7F}", "a\\rb\\tc\\x1b[31m\\x7f"),
+        ("C:\\path", "C:\\\\path"),
+        ("plain text, unchanged", "plain text, unchanged"),
+    ])
+    func messagesAreEscapedToOneLine(_ message: String, _ expected: String) throws {
+        let line = SystemLogHandler.textLine(identifier: "wscd", level: .warning, message: message, metadata: [:])
+        #expect(line == "wscd warning: \(expected)\n")
+        #expect(line.filter { $0 == "\n" }.count == 1)
+    }
+
+    @Test(arguments: [
+        ("1000", "1000"), ("a b", "\"a b\""), ("k=v", "\"k=v\""), ("say \"hi\"", "\"say \\\"hi\\\"\""), ("", "\"\""),
+        ("x\ny=1", "\"x\\ny=1\""),
+    ])
+    func metadataValuesAreQuotedWhenTheyCouldFakeAField(_ value: String, _ expected: String) throws {
+        let line = SystemLogHandler.textLine(
+            identifier: "wscd", level: .info, message: "m", metadata: ["field": .string(value)])
+        #expect(line == "wscd info: m field=\(expected)\n")
     }
 
     @Test func journalFieldsAreUpperCasedWithSourceLocation() {
