@@ -138,30 +138,8 @@ bench: deps pydeps
 ## /usr/local/lib), man pages in $(PREFIX)/share/man, completions where bash, zsh and fish look under $(PREFIX),
 ## the documentation in $(PREFIX)/share/doc/wsc, the example configuration in /etc/wscd. The units name
 ## $(PREFIX)/bin/wscd and $(PREFIX)/share/doc/wsc, so they agree with the files for any PREFIX.
-ZSH_COMPLETIONS = $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
 install: build man
-	install -D -m 0755 .build/release/wscctl $(DESTDIR)$(PREFIX)/bin/wscctl
-	install -D -m 0755 .build/release/wscd $(DESTDIR)$(PREFIX)/bin/wscd
-	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
-	for unit in wscd.service wscd.socket; do \
-	    sed -e 's|/usr/bin/wscd|$(PREFIX)/bin/wscd|g' -e 's|/usr/share/doc/wsc|$(PREFIX)/share/doc/wsc|g' \
-	        systemd/$$unit > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$unit; \
-	    chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$$unit; \
-	done
-	install -D -m 0644 systemd/wscd.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/wscd.conf
-	install -D -m 0644 systemd/wscd.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/wscd.conf
-	install -D -m 0644 config/wscd.toml $(DESTDIR)/etc/wscd/wscd.toml.example
-	install -D -m 0644 .build/man/wscctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/wscctl.1
-	install -D -m 0644 .build/man/wscd.8 $(DESTDIR)$(PREFIX)/share/man/man8/wscd.8
-	install -D -m 0644 .build/man/wscd.toml.5 $(DESTDIR)$(PREFIX)/share/man/man5/wscd.toml.5
-	@mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions $(DESTDIR)$(ZSH_COMPLETIONS) \
-	    $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d $(DESTDIR)$(PREFIX)/share/doc/wsc
-	# bash-completion sources the script: no #! line (Debian's bash-completion policy).
-	.build/release/wscctl completion bash | sed '1{/^#!/d}' > $(DESTDIR)$(PREFIX)/share/bash-completion/completions/wscctl
-	.build/release/wscctl completion zsh > $(DESTDIR)$(ZSH_COMPLETIONS)/_wscctl
-	.build/release/wscctl completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/wscctl.fish
-	install -m 0644 docs/wscctl.md docs/protocol.md docs/trust-bundle.md docs/operations.md docs/migrating.md \
-	    docs/keyless.md docs/tuf.md docs/wasmsig.md $(DESTDIR)$(PREFIX)/share/doc/wsc/
+	DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)" sh scripts/install.sh
 
 ## deb: a Debian package, .build/package/wsc_VERSION_ARCH.deb, from make install into a staging root
 ## (scripts/deb.sh: stripped binaries, compressed man pages, copyright, changelog, conffiles, Depends from

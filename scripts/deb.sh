@@ -7,6 +7,8 @@
 #   - maintainer scripts: the wsc group (systemd-sysusers), /run/wscd (systemd-tmpfiles) and daemon-reload.
 # Prints the package's path. Exits non-zero with a message on any failure.
 set -eu
+# Modes of what this script writes (copyright, changelog, maintainer scripts) do not depend on the caller's umask.
+umask 022
 
 out=.build/package
 staging=$out/staging
@@ -14,7 +16,12 @@ staging=$out/staging
     echo "deb: .build/release/wscctl and wscd are missing: run make deb (it builds them)" >&2
     exit 2
 }
-version=$(.build/release/wscctl --version | awk '{print $2}')
+# Every build a newer package version, so apt upgrades from one build to the next: wscctl's version, then the
+# commit's date and id (e.g. 0.1.0+git20261126.033012.3ecf1c9); without git, the build time.
+base=$(.build/release/wscctl --version | awk '{print $2}')
+stamp=$(TZ=UTC git -c safe.directory="$PWD" log -1 --format='%cd.%h' --date=format-local:'%Y%m%d.%H%M%S' 2>/dev/null || true)
+[ -n "$stamp" ] || stamp=$(date -u +%Y%m%d.%H%M%S)
+version=$base+git$stamp
 # Who answers for the package: set DEB_MAINTAINER="Name <address>" for a package that leaves the team.
 maintainer=${DEB_MAINTAINER:-wsc maintainers <wsc-maintainers@example.org>}
 arch=$(dpkg --print-architecture)
@@ -41,8 +48,8 @@ Copyright: $(date -u +%Y) the wsc authors
 License: none-chosen
  No licence has been chosen yet; all rights reserved by the authors.
 COPYRIGHT
-date=$(git log -1 --format=%cD 2>/dev/null || date -R -u -d "@${SOURCE_DATE_EPOCH:-0}")
-commit=$(git log -1 --format=%h 2>/dev/null || echo unknown)
+date=$(git -c safe.directory="$PWD" log -1 --format=%cD 2>/dev/null || date -R -u)
+commit=$(git -c safe.directory="$PWD" log -1 --format=%h 2>/dev/null || echo unknown)
 printf 'wsc (%s) unstable; urgency=medium\n\n  * Built from commit %s (make deb).\n\n -- %s  %s\n' \
     "$version" "$commit" "$maintainer" "$date" | gzip -9n > "$doc/changelog.gz"
 
@@ -77,6 +84,8 @@ Description: verification service for signed WebAssembly modules
 CONTROL
 (cd "$staging" && find usr -type f -print0 | sort -z | xargs -0 md5sum) > "$staging/DEBIAN/md5sums"
 find "$staging/etc" -type f | sed "s|^$staging||" > "$staging/DEBIAN/conffiles"
+# Maintainer scripts as dh_installsystemd would write them, except that the units are not enabled on install: a
+# node needs its configuration and trust bundle first (docs/operations.md: systemctl enable --now wscd.socket).
 cat > "$staging/DEBIAN/postinst" <<'POSTINST'
 #!/bin/sh
 set -e
@@ -84,9 +93,21 @@ if [ "$1" = configure ]; then
     # The group wsc owns the socket; /run/wscd holds it.
     if command -v systemd-sysusers >/dev/null 2>&1; then systemd-sysusers wscd.conf; fi
     if command -v systemd-tmpfiles >/dev/null 2>&1; then systemd-tmpfiles --create wscd.conf || true; fi
-    if [ -d /run/systemd/system ]; then systemctl --system daemon-reload >/dev/null || true; fi
+    if [ -d /run/systemd/system ]; then
+        systemctl --system daemon-reload >/dev/null || true
+        # An upgrade ($2 is the version replaced): the running wscd restarts on the new binary, if it runs.
+        if [ -n "$2" ]; then deb-systemd-invoke try-restart wscd.service >/dev/null || true; fi
+    fi
 fi
 POSTINST
+cat > "$staging/DEBIAN/prerm" <<'PRERM'
+#!/bin/sh
+set -e
+# Removal: stop the daemon and its socket before their files go (an upgrade restarts it in postinst instead).
+if [ "$1" = remove ] && [ -d /run/systemd/system ]; then
+    deb-systemd-invoke stop wscd.socket wscd.service >/dev/null || true
+fi
+PRERM
 cat > "$staging/DEBIAN/postrm" <<'POSTRM'
 #!/bin/sh
 set -e
@@ -94,7 +115,7 @@ if [ "$1" = remove ] && [ -d /run/systemd/system ]; then
     systemctl --system daemon-reload >/dev/null || true
 fi
 POSTRM
-chmod 0755 "$staging/DEBIAN/postinst" "$staging/DEBIAN/postrm"
+chmod 0755 "$staging/DEBIAN/postinst" "$staging/DEBIAN/prerm" "$staging/DEBIAN/postrm"
 chmod 0644 "$staging/DEBIAN/control" "$staging/DEBIAN/conffiles" "$staging/DEBIAN/md5sums"
 
 package=$out/wsc_${version}_${arch}.deb

@@ -93,6 +93,7 @@ def toml_keys(path):
         if table:
             lines.append(".SS [%s]" % table.group(1))
             comment = []
+            seen = set()  # keys are per table: [state] and [signing] both have tpm2_tcti
         elif key and lines:
             name, value = key.group(1), key.group(2)
             if name in seen and not comment:
@@ -129,11 +130,13 @@ def main():
     except (subprocess.CalledProcessError, ValueError) as error:
         fail("cannot read wscctl's command descriptions: %s" % error)
     # The date of the last commit (reproducible: the same sources make the same pages), else SOURCE_DATE_EPOCH.
-    date = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%cs"], capture_output=True,
-                          text=True).stdout.strip()
+    # safe.directory: `sudo make install` runs git as root in a checkout owned by someone else.
+    date = subprocess.run(["git", "-c", "safe.directory=" + ROOT, "-C", ROOT, "log", "-1", "--format=%cs"],
+                          capture_output=True, text=True).stdout.strip()
     if not date:
         import time
-        date = time.strftime("%Y-%m-%d", time.gmtime(int(os.environ.get("SOURCE_DATE_EPOCH", "0"))))
+        epoch = os.environ.get("SOURCE_DATE_EPOCH")
+        date = time.strftime("%Y-%m-%d", time.gmtime(int(epoch) if epoch else None))
     root = dump["command"]
     commands = []
     for sub in root.get("subcommands", []):

@@ -6,8 +6,8 @@
 #      start with no Swift toolchain on the library path.
 #   2. The man pages render without a warning and cover every wscctl command and every wscd.toml key.
 #   3. The completion scripts complete in bash and fish and load in zsh; an unknown shell is exit 2.
-#   4. The package passes lintian without errors; apt accepts it; in CI (CI=true) it is installed with
-#      apt-get install ./wsc_*.deb, used and removed.
+#   4. The package passes lintian without errors; apt accepts it; with WSC_TEST_APT_INSTALL=1 (what .ci/run sets)
+#      it is installed on this machine with apt-get install ./wsc_*.deb, used and purged.
 # Prints one line per check and ends with "test-package: passed, N checks" or exits 1 at the first failure.
 set -eu
 
@@ -32,8 +32,13 @@ for prefix in /usr /usr/local; do
     mkdir -p "$root/usr/lib/systemd" "$root/bin"
     cp -a /usr/lib/systemd/system "$root/usr/lib/systemd/"
     cp /bin/kill "$root/bin/"
-    make --no-print-directory install DESTDIR="$root" PREFIX="$prefix" >"$work/install.log" 2>&1 ||
+    # Under root's restrictive umask, as `sudo make install` often runs: the modes must not follow it.
+    (umask 077 && make --no-print-directory install DESTDIR="$root" PREFIX="$prefix") >"$work/install.log" 2>&1 ||
         fail "make install DESTDIR=$root PREFIX=$prefix: $(tail -5 "$work/install.log")"
+    unreadable=$(find "$root$prefix/bin/wscd" "$root$prefix/bin/wscctl" "$root$prefix/share/man" "$root$prefix/share/doc/wsc" \
+        "$root$prefix/share/bash-completion" "$root$prefix/share/zsh" "$root$prefix/share/fish" "$root$prefix/lib/systemd/system/wscd.service" \
+        "$root/etc/wscd" ! -perm -0444 2>&1 | head -3)
+    [ -z "$unreadable" ] || fail "make install under umask 077 left files others cannot read: $unreadable"
     zsh_dir=$([ "$prefix" = /usr ] && echo share/zsh/vendor-completions || echo share/zsh/site-functions)
     for file in bin/wscd bin/wscctl lib/systemd/system/wscd.service lib/systemd/system/wscd.socket \
         lib/sysusers.d/wscd.conf lib/tmpfiles.d/wscd.conf share/man/man1/wscctl.1 share/man/man8/wscd.8 \
@@ -93,10 +98,21 @@ def walk(command, path):
         walk(sub, path + [sub["commandName"]])
 walk(json.load(sys.stdin)["command"], ["wscctl"])
 ' "$root/usr/share/man/man1/wscctl.1" || fail "wscctl.1 misses a command"
-for key in $(sed -n 's/^#\{0,1\} \{0,1\}\([a-z0-9_]*\) = .*/\1/p' config/wscd.toml | sort -u); do
-    grep -q "^\\\\fB$(echo "$key" | sed 's/-/\\\\-/g')\\\\fR = " "$root/usr/share/man/man5/wscd.toml.5" ||
-        fail "wscd.toml.5 does not describe the key $key"
-done
+python3 -c '
+import re, sys
+page = open(sys.argv[1]).read()
+sections = {m.group(1): m.group(2) for m in re.finditer(r"^\.SS \[([a-z_]+)\]\n(.*?)(?=^\.SS |^\.SH |\Z)", page, re.S | re.M)}
+table = None
+for line in open("config/wscd.toml"):
+    t = re.match(r"^\[([a-z_]+)\]\s*$", line)
+    k = re.match(r"^#? ?([a-z0-9_]+) = ", line)
+    if t:
+        table = t.group(1)
+        if table not in sections:
+            sys.exit("wscd.toml.5 has no section [%s]" % table)
+    elif k and table and "\\fB%s\\fR = " % k.group(1).replace("-", "\\-") not in sections[table]:
+        sys.exit("wscd.toml.5 does not describe [%s] %s" % (table, k.group(1)))
+' "$root/usr/share/man/man5/wscd.toml.5" || fail "wscd.toml.5 misses a key"
 ok "wscctl.1 has a section for every command; wscd.toml.5 describes every key of config/wscd.toml"
 
 # 3. Completions, loaded by each shell as installed.
@@ -141,21 +157,33 @@ for file in ./usr/bin/wscd ./usr/bin/wscctl ./usr/lib/systemd/system/wscd.servic
     ./usr/share/fish/vendor_completions.d/wscctl.fish ./usr/share/doc/wsc/copyright; do
     echo "$contents" | grep -q " $file\$" || fail "$deb does not contain $file"
 done
-ok "$deb holds binaries, units, sysusers, tmpfiles, example configuration, man pages, completions, copyright"
+modes=$(echo "$contents" | awk '{print $1}' | sort -u | tr '\n' ' ')
+[ "$modes" = "-rw-r--r-- -rwxr-xr-x drwxr-xr-x " ] || fail "$deb has unexpected modes: $modes"
+dpkg-deb -f "$deb" Version | grep -Eq '^[0-9.]+\+git[0-9]{8}\.[0-9]{6}\.[0-9a-f]+$' ||
+    fail "$deb's version $(dpkg-deb -f "$deb" Version) does not name the commit (upgrades need a new version per build)"
+for script in postinst prerm postrm; do
+    dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -qx "./$script" || fail "$deb has no $script"
+done
+ok "$deb holds binaries, units, sysusers, tmpfiles, example configuration, man pages, completions, copyright; modes 0644/0755; version $(dpkg-deb -f "$deb" Version); postinst, prerm, postrm"
 apt-get install --simulate -qq "./$deb" >"$work/apt.log" 2>&1 || fail "apt-get install --simulate: $(cat "$work/apt.log")"
 ok "apt-get install --simulate ./$deb resolves its dependencies: $(dpkg-deb -f "$deb" Depends)"
-if [ "${CI:-}" = true ] || [ "${WSC_TEST_APT_INSTALL:-}" = 1 ]; then
-    [ ! -e /usr/bin/wscd ] || dpkg -s wsc >/dev/null 2>&1 || fail "/usr/bin/wscd exists and is not the wsc package's: not installing over it"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "./$deb" >"$work/apt.log" 2>&1 ||
+if [ "${WSC_TEST_APT_INSTALL:-}" = 1 ]; then
+    sudo=$([ "$(id -u)" = 0 ] || echo sudo)
+    # Never over a wsc this machine already has (installed by hand or by an earlier run that did not finish).
+    if dpkg -s wsc >/dev/null 2>&1 || [ -e /usr/bin/wscd ]; then
+        fail "wsc is already installed here (dpkg -s wsc, /usr/bin/wscd): remove it (apt-get purge wsc) before the install test"
+    fi
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "./$deb" >"$work/apt.log" 2>&1 ||
         fail "apt-get install ./$deb: $(tail -5 "$work/apt.log")"
     /usr/bin/wscctl --version | grep -q "^wscctl " || fail "the installed wscctl does not run"
     /usr/bin/wscd --version >/dev/null || fail "the installed wscd does not run"
     getent group wsc >/dev/null || fail "the package's postinst did not create the group wsc"
     man -w wscctl >/dev/null 2>&1 || fail "man cannot find the installed wscctl(1)"
-    DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq wsc >"$work/apt.log" 2>&1 || fail "apt-get purge wsc: $(tail -5 "$work/apt.log")"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq wsc >"$work/apt.log" 2>&1 ||
+        fail "apt-get purge wsc: $(tail -5 "$work/apt.log")"
     [ ! -e /usr/bin/wscd ] || fail "apt-get purge wsc left /usr/bin/wscd"
     ok "apt-get install ./$deb: wscd and wscctl run, group wsc exists, man wscctl found; purged cleanly"
 else
-    echo "note: apt-get install of the package itself runs in CI (CI=true) or with WSC_TEST_APT_INSTALL=1"
+    echo "note: apt-get install of the package itself runs with WSC_TEST_APT_INSTALL=1 (as .ci/run sets it)"
 fi
 echo "test-package: passed, $checks checks"

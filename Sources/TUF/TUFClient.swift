@@ -192,7 +192,10 @@ public final class TUFClient {
             root = new
             logger.notice(
                 "TUF root rotated to version \(new.version)",
-                metadata: ["tuf_role": "root", "tuf_version": "\(new.version)", "tuf_repository": "\(metadataBaseURL)"])
+                metadata: [
+                    "tuf_role": "root", "tuf_version": "\(new.version)",
+                    "tuf_repository": "\(Self.redacted(metadataBaseURL))",
+                ])
             // 5.3.11 fast-forward recovery: new timestamp or snapshot keys void the old rollback references.
             if old.role("timestamp") != new.role("timestamp") || old.role("snapshot") != new.role("snapshot") {
                 timestamp = nil
@@ -395,6 +398,24 @@ public final class TUFClient {
 
     // MARK: I/O
 
+    /// `url` as logs may show it: without user information (`user:token@`), query or fragment, which can carry
+    /// credentials.
+    static func redacted(_ url: String) -> String {
+        let bytes = Array(url.utf8)
+        let end = bytes.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.count
+        // The authority starts after "://" and ends at the next "/"; user information ends at its last "@".
+        var start = 0
+        for i in 0..<max(0, end - 2)
+        where bytes[i] == UInt8(ascii: ":") && bytes[i + 1] == UInt8(ascii: "/") && bytes[i + 2] == UInt8(ascii: "/") {
+            start = i + 3
+            break
+        }
+        let authorityEnd = bytes[start..<end].firstIndex(of: UInt8(ascii: "/")) ?? end
+        let at = start > 0 ? bytes[start..<authorityEnd].lastIndex(of: UInt8(ascii: "@")) : nil
+        let kept = at.map { Array(bytes[..<start]) + Array(bytes[($0 + 1)..<end]) } ?? Array(bytes[..<end])
+        return String(decoding: kept, as: UTF8.self)
+    }
+
     func fetch(_ name: String, maximumLength: Int) throws -> [UInt8] {
         try fetchCounted(metadataBaseURL + name, maximumLength: maximumLength)
     }
@@ -405,10 +426,12 @@ public final class TUFClient {
         do {
             bytes = try fetcher.fetch(url: url, maximumLength: maximumLength)
         } catch {
-            logger.debug("TUF fetch of \(url) failed: \(error)", metadata: ["url": "\(url)"])
+            logger.debug(
+                "TUF fetch of \(Self.redacted(url)) failed: \(error)", metadata: ["url": "\(Self.redacted(url))"])
             throw error
         }
-        logger.debug("TUF fetched \(url)", metadata: ["url": "\(url)", "bytes": "\(bytes.count)"])
+        logger.debug(
+            "TUF fetched \(Self.redacted(url))", metadata: ["url": "\(Self.redacted(url))", "bytes": "\(bytes.count)"])
         statistics.bytesDownloaded += bytes.count
         return bytes
     }

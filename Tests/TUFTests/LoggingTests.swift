@@ -60,4 +60,17 @@ import Testing
         #expect(failed.count == 1)
         #expect(failed.first.map { "\($0.message)".contains("2.root.json") } == true)
     }
+
+    /// Repository URLs reach the logs without credentials: user information, query and fragment are dropped.
+    @Test(arguments: [
+        ("https://user:token@mirror.example/tuf/metadata/", "https://mirror.example/tuf/metadata/"),
+        ("https://mirror.example/tuf/1.root.json?X-Amz-Signature=abc#frag", "https://mirror.example/tuf/1.root.json"),
+        ("https://a@b@mirror.example/x", "https://mirror.example/x"),
+        ("https://mirror.example/path/with@at", "https://mirror.example/path/with@at"),
+        ("/srv/tuf/metadata/timestamp.json", "/srv/tuf/metadata/timestamp.json"),
+        ("file:///srv/tuf/", "file:///srv/tuf/"),
+    ])
+    func urlsAreLoggedWithoutCredentials(_ url: String, _ logged: String) {
+        #expect(TUFClient.redacted(url) == logged)
+    }
 }
