@@ -4,6 +4,7 @@ import WSCClient
 import WSCCrypto
 import WSCJSON
 import WSCProtocol
+import WSCTestSupport
 import WasmSignatures
 
 #if canImport(Glibc)
@@ -219,6 +220,7 @@ enum FakeClock {
         // (libfaketime then exits: "sem_open failed and recreation attempts failed").
         let name = "/wsc-ft-\(UUID().uuidString)"
         environment["FAKETIME_SHARED"] = "\(name) \(name)"
+        FakeTimeSharedMemory.removeStale()
         return environment
     }
 }

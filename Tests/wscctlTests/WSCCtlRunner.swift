@@ -1,4 +1,5 @@
 import Foundation
+import WSCTestSupport
 
 /// Runs the real `wscctl` binary built next to the test bundle, in a temporary directory.
 struct WSCCtlRunner {
@@ -53,6 +54,7 @@ struct WSCCtlRunner {
             // race (libfaketime then exits: "sem_open failed and recreation attempts failed").
             let name = "/wsc-ft-\(UUID().uuidString)"
             environment["FAKETIME_SHARED"] = "\(name) \(name)"
+            FakeTimeSharedMemory.removeStale()
         }
         environment.merge(extra) { $1 }
         return environment
