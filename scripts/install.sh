@@ -16,7 +16,9 @@ if [ "$prefix" = /usr ]; then zsh_dir=share/zsh/vendor-completions; else zsh_dir
 
 install -d -m 0755 "$root/bin" "$root/lib/systemd/system" "$root/lib/sysusers.d" "$root/lib/tmpfiles.d" \
     "$root/share/man/man1" "$root/share/man/man5" "$root/share/man/man8" "$root/share/bash-completion/completions" \
-    "$root/$zsh_dir" "$root/share/fish/vendor_completions.d" "$root/share/doc/wsc" "$etc/wscd"
+    "$root/$zsh_dir" "$root/share/fish/vendor_completions.d" "$root/share/doc/wsc"
+# /etc/wscd holds the keys: made if missing, but an existing one keeps the mode its admin gave it.
+[ -d "$etc/wscd" ] || install -d -m 0755 "$etc/wscd"
 install -m 0755 .build/release/wscctl .build/release/wscd "$root/bin/"
 # The units name the installed binary and documentation, whatever the prefix.
 work=$(mktemp -d)

@@ -173,13 +173,15 @@ if [ "${WSC_TEST_APT_INSTALL:-}" = 1 ]; then
     if dpkg -s wsc >/dev/null 2>&1 || [ -e /usr/bin/wscd ]; then
         fail "wsc is already installed here (dpkg -s wsc, /usr/bin/wscd): remove it (apt-get purge wsc) before the install test"
     fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "./$deb" >"$work/apt.log" 2>&1 ||
+    # Whatever fails below, the package does not stay installed (a later run would refuse to start).
+    trap '$sudo env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq wsc >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "./$deb" >"$work/apt.log" 2>&1 ||
         fail "apt-get install ./$deb: $(tail -5 "$work/apt.log")"
     /usr/bin/wscctl --version | grep -q "^wscctl " || fail "the installed wscctl does not run"
     /usr/bin/wscd --version >/dev/null || fail "the installed wscd does not run"
     getent group wsc >/dev/null || fail "the package's postinst did not create the group wsc"
     man -w wscctl >/dev/null 2>&1 || fail "man cannot find the installed wscctl(1)"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get purge -y -qq wsc >"$work/apt.log" 2>&1 ||
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq wsc >"$work/apt.log" 2>&1 ||
         fail "apt-get purge wsc: $(tail -5 "$work/apt.log")"
     [ ! -e /usr/bin/wscd ] || fail "apt-get purge wsc left /usr/bin/wscd"
     ok "apt-get install ./$deb: wscd and wscctl run, group wsc exists, man wscctl found; purged cleanly"

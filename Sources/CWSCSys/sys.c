@@ -200,6 +200,8 @@ int wsc_set_dumpable(int dumpable) { return prctl(PR_SET_DUMPABLE, (unsigned lon
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
+void wsc_set_thread_name(const char *name) { (void)prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0); }
+
 int wsc_lower_thread_priority(int nice_increment) {
     id_t tid = (id_t)syscall(SYS_gettid);
     errno = 0;

@@ -30,7 +30,8 @@ public struct FileFetcher: Fetcher {
             path = try percentDecode(String(path.dropFirst("file://".count)))
         }
         guard path.hasPrefix("/") else {
-            throw TUFError(.fetchFailed, "\(url): only absolute paths and file:// URLs can be read from disk")
+            throw TUFError(
+                .fetchFailed, "\(TUFClient.redacted(url)): only absolute paths and file:// URLs can be read from disk")
         }
         // Non-blocking: a FIFO in a repository copy is refused below, not waited on.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
@@ -189,21 +190,21 @@ public struct CurlFetcher: Fetcher {
             }
         }
         if sink.overflow || rc == CURLE_FILESIZE_EXCEEDED {
-            throw TUFError(.tooLarge, "\(url) is larger than its limit of \(maximumLength) bytes")
+            throw TUFError(.tooLarge, "\(TUFClient.redacted(url)) is larger than its limit of \(maximumLength) bytes")
         }
         var status = 0
         _ = wsc_curl_easy_getinfo_long(curl, CURLINFO_RESPONSE_CODE, &status)
-        if rc == CURLE_FILE_COULDNT_READ_FILE { throw TUFError(.notFound, "\(url) does not exist") }
+        if rc == CURLE_FILE_COULDNT_READ_FILE { throw TUFError(.notFound, "\(TUFClient.redacted(url)) does not exist") }
         guard rc == CURLE_OK else {
             let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             let message = detail.isEmpty ? String(cString: wsc_curl_easy_strerror(rc)) : detail
-            throw TUFError(.fetchFailed, "cannot fetch \(url): \(message)")
+            throw TUFError(.fetchFailed, "cannot fetch \(TUFClient.redacted(url)): \(message)")
         }
         if url.hasPrefix("file:") { return sink.data }
         switch status {
         case 200: return sink.data
-        case 403, 404: throw TUFError(.notFound, "\(url) does not exist (HTTP \(status))")
-        default: throw TUFError(.fetchFailed, "\(url) answered HTTP \(status)")
+        case 403, 404: throw TUFError(.notFound, "\(TUFClient.redacted(url)) does not exist (HTTP \(status))")
+        default: throw TUFError(.fetchFailed, "\(TUFClient.redacted(url)) answered HTTP \(status)")
         }
     }
 }

@@ -285,10 +285,22 @@ final class Connection: @unchecked Sendable {
         }
         // Descriptors and bundle rotates run at a lower priority (see WorkerPool): a gibibyte being hashed or a 10 MB
         // bundle being checked never starves small verifies.
-        server.workers.submit(isInstall ? .trustInstall : passed != nil ? .low : .normal) { [self] in
+        let priority: WorkerPool.Priority = isInstall ? .trustInstall : passed != nil ? .low : .normal
+        let workers = server.workers
+        workers.submit(priority) { [self] in
             let response = core.handle(frame, peer: peer, passedFD: passed, streamed: streamed)
             let bytes = response.encoded()
-            queue.async { [self] in complete(bytes, reservation: reservation) }
+            guard priority != .normal else {
+                queue.async { [self] in complete(bytes, reservation: reservation) }
+                return
+            }
+            // From a nice +10 thread: through the hand-off thread, never into Dispatch directly (see WorkerPool).
+            workers.handOff { [self] in
+                // After a bundle rotate the old bundle and the parse buffers are gone: return the memory, here at
+                // the daemon's priority (malloc_trim locks each malloc arena in turn).
+                if isInstall { wsc_release_free_memory() }
+                queue.async { [self] in complete(bytes, reservation: reservation) }
+            }
         }
     }
 

@@ -1,5 +1,4 @@
 import CWSCSys
-import Dispatch
 import Logging
 import Sigstore
 import Synchronization
@@ -459,9 +458,8 @@ final class DaemonCore: Sendable {
             }
             do {
                 let sealed = try trust.install(frame.body, allowDroppingTUF: dropTUF)
-                // The old bundle and the parse buffers are gone: return the memory, at the daemon's own priority
-                // (malloc_trim locks each malloc arena in turn; this thread may run at nice +10).
-                DispatchQueue.global().async { wsc_release_free_memory() }
+                // The memory of the old bundle and the parse buffers is returned by the connection's hand-off
+                // (Connection.swift), at the daemon's priority: this thread runs at nice +10.
                 log.notice(
                     "trust bundle rotated",
                     metadata: ["bundle_version": "\(sealed.version)", "peer_uid": "\(peer.uid)"])

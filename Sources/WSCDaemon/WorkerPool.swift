@@ -22,6 +22,13 @@ import Synchronization
 ///
 /// Threads are started as jobs arrive, up to a bound per lane (beyond it jobs wait their turn, oldest first), and stay
 /// for the next jobs. The nice value belongs to the thread (Linux), and these threads run nothing else.
+///
+/// A thread Linux starts inherits the nice value of the thread that starts it, and an unprivileged daemon cannot
+/// raise it back. Dispatch starts its worker threads from whichever thread hands it work, so a nice +10 thread must
+/// never call into Dispatch: its result goes through ``handOff(_:)``, to a thread at the daemon's priority started
+/// when the pool is made, which passes it on (a review's finding; on this machine's libdispatch no worker was seen
+/// inheriting +10, but nothing promises where it starts threads). Threads are named for their lane (`wscd-work`,
+/// `wscd-low`, `wscd-install`, `wscd-handoff`), so `ps -L` and the tests (BoundedDaemonTests) can tell them apart.
 final class WorkerPool: Sendable {
     /// How much nicer than the daemon the low-priority threads are (+10: about a tenth of the CPU share).
     static let niceness: Int32 = 10
@@ -34,15 +41,25 @@ final class WorkerPool: Sendable {
     private let normal: Lane
     private let low: Lane
     private let installs: Lane
+    private let handoff: Lane
 
     init(workers: Int) {
         let count = max(1, workers)
-        normal = Lane(maxThreads: count, niceness: 0)
+        normal = Lane(maxThreads: count, niceness: 0, name: "wscd-work")
         // More threads than cores: a small module by descriptor need not wait for a gibibyte to be hashed (the
         // per-uid limit on large verifies bounds how many long ones there are).
-        low = Lane(maxThreads: max(4, 4 * count), niceness: WorkerPool.niceness)
+        low = Lane(maxThreads: max(4, 4 * count), niceness: WorkerPool.niceness, name: "wscd-low")
         // One: installs are serialized by the trust store anyway.
-        installs = Lane(maxThreads: 1, niceness: WorkerPool.niceness)
+        installs = Lane(maxThreads: 1, niceness: WorkerPool.niceness, name: "wscd-install")
+        // Started now, by the thread making the pool (the daemon's priority), never later by a nice one.
+        handoff = Lane(maxThreads: 1, niceness: 0, name: "wscd-handoff")
+        handoff.startNow()
+    }
+
+    /// Runs `job` on the hand-off thread, at the daemon's priority: how a job of the low or install lane passes its
+    /// result to Dispatch (see the type's comment).
+    func handOff(_ job: @escaping @Sendable () -> Void) {
+        handoff.submit(job)
     }
 
     var workerCount: Int { normal.maxThreads }
@@ -74,10 +91,22 @@ private final class Lane: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     let maxThreads: Int
     let niceness: Int32
+    let name: String
 
-    init(maxThreads: Int, niceness: Int32) {
+    init(maxThreads: Int, niceness: Int32, name: String) {
         self.maxThreads = maxThreads
         self.niceness = niceness
+        self.name = name
+    }
+
+    /// Starts all of the lane's threads now, from the calling thread (they wait idle for jobs).
+    func startNow() {
+        let count = state.withLock { s -> Int in
+            let missing = maxThreads - s.threads
+            s.threads = maxThreads
+            return missing
+        }
+        for _ in 0..<count { startThread() }
     }
 
     func submit(_ job: @escaping @Sendable () -> Void) {
@@ -119,6 +148,7 @@ private final class Lane: Sendable {
     }
 
     private func run() {
+        wsc_set_thread_name(name)
         if niceness > 0 { _ = wsc_lower_thread_priority(niceness) }
         while true {
             if let job = next() {

@@ -88,9 +88,14 @@ public struct SystemLogHandler: LogHandler {
         return line + "\n"
     }
 
-    /// `text` with backslashes and control characters (C0 and DEL) escaped.
+    /// `text` with backslashes and control characters escaped.
     static func escaped(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == "\\" }) else {
+        // C0, DEL, C1 and the Unicode line and paragraph separators: none may break a line for any reader.
+        func control(_ scalar: Unicode.Scalar) -> Bool {
+            scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value <= 0x9F) || scalar.value == 0x2028
+                || scalar.value == 0x2029
+        }
+        guard text.unicodeScalars.contains(where: { control($0) || $0 == "\\" }) else {
             return text
         }
         var out = ""
@@ -100,9 +105,10 @@ public struct SystemLogHandler: LogHandler {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+            case _ where scalar.value < 0x100 && control(scalar):
                 let hex = String(scalar.value, radix: 16)
                 out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
+            case _ where control(scalar): out += "\\u" + String(scalar.value, radix: 16)
             default: out.unicodeScalars.append(scalar)
             }
         }
@@ -113,9 +119,13 @@ public struct SystemLogHandler: LogHandler {
     /// or `"`.
     static func quoted(_ value: String) -> String {
         let text = escaped(value)
-        guard text.isEmpty || text.contains(where: { $0 == " " || $0 == "=" || $0 == "\"" }) else { return text }
+        // By Unicode scalar, not Character: a quote or space followed by a combining mark is one Character.
+        let special = text.unicodeScalars.contains { $0 == " " || $0 == "=" || $0 == "\"" }
+        guard text.isEmpty || special else { return text }
         var out = "\""
-        for character in text { out += character == "\"" ? "\\\"" : String(character) }
+        for scalar in text.unicodeScalars {
+            if scalar == "\"" { out += "\\\"" } else { out.unicodeScalars.append(scalar) }
+        }
         return out + "\""
     }
 

@@ -74,3 +74,16 @@ import Testing
         #expect(TUFClient.redacted(url) == logged)
     }
 }
+
+/// Fetch errors, which wscd logs at warning level, name the URL without its credentials.
+@Test func fetchErrorsNameTheURLWithoutCredentials() throws {
+    let url = "https://user:secret-token@127.0.0.1:9/tuf/metadata/timestamp.json?sig=abc"
+    do {
+        _ = try CurlFetcher(connectTimeout: 2, totalTimeout: 4).fetch(url: url, maximumLength: 1024)
+        Issue.record("a fetch from a closed port succeeded")
+    } catch let error as TUFError {
+        #expect(!error.description.contains("secret-token"), "\(error)")
+        #expect(!error.description.contains("sig=abc"), "\(error)")
+        #expect(error.description.contains("https://127.0.0.1:9/tuf/metadata/timestamp.json"), "\(error)")
+    }
+}

@@ -128,6 +128,56 @@ import WasmSignatures
         #expect(try c.call(.verify, [("fd", .bool(true))], passing: smallFD).result.valid)
     }
 
+    /// Only wscd's own low-priority lanes run at nice +10: Dispatch's workers, which serve every ordinary verify,
+    /// stay at the daemon's priority after descriptor verifies and bundle rotates (a thread Linux starts inherits
+    /// its creator's nice value, so a nice thread that handed work to Dispatch could leave it nice for good).
+    @Test func niceThreadsAreOnlyTheLowPriorityLanes() throws {
+        let d = try DaemonHarness()
+        defer { d.cleanUp() }
+        let c = try d.client()
+        let small = d.directory + "/small.wasm"
+        try Data(try d.signed(by: d.alice)).write(to: URL(fileURLWithPath: small))
+        let fd = open(small, O_RDONLY)
+        defer { close(fd) }
+        for round in 0..<12 {
+            // Several connections at once, so Dispatch needs more workers while the nice threads hand back.
+            let clients = try (0..<4).map { _ in try d.client() }
+            for client in clients { try client.send(.verify, [("fd", .bool(true))], body: [], passing: fd) }
+            for client in clients { #expect(try Messages.result(of: client.receive().header).valid) }
+            if round % 4 == 0 {
+                let version = UInt64(2 + round / 4)
+                _ = try c.call(.rotate, [("target", .string("bundle"))], body: try d.bundle(version: version))
+            }
+        }
+        // Dispatch lets idle workers go after a few seconds and starts new ones on demand, from the thread that
+        // hands it work: after a pause, the next descriptor verifies' answers are what starts them.
+        sleep(7)
+        let clients = try (0..<4).map { _ in try d.client() }
+        for client in clients { try client.send(.verify, [("fd", .bool(true))], body: [], passing: fd) }
+        for client in clients { #expect(try Messages.result(of: client.receive().header).valid) }
+        #expect(try c.call(.verify, body: try d.signed(by: d.alice)).result.valid)
+        let pid = d.process.processIdentifier
+        var lanes = 0
+        var others: [String] = []
+        for tid in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") {
+            let base = "/proc/\(pid)/task/\(tid)"
+            let name = try String(contentsOfFile: base + "/comm", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+            // stat: "TID (COMM) STATE ..."; after the closing parenthesis, nice is the 17th field.
+            let stat = try String(contentsOfFile: base + "/stat", encoding: .utf8)
+            let fields = stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")
+            let nice = try #require(Int(fields[16]))
+            if name == "wscd-low" || name == "wscd-install" {
+                lanes += 1
+                #expect(nice == 10, "\(name) runs at nice \(nice)")
+            } else if nice > 0 {
+                others.append("\(name) (tid \(tid)) at nice \(nice)")
+            }
+        }
+        #expect(lanes >= 2, "expected the low and install lanes' threads")
+        #expect(others.isEmpty, "threads outside the low-priority lanes run nice: \(others)")
+    }
+
     /// The verdict for a module by descriptor equals the verdict for the same bytes inline: wasmsig (valid,
     /// tampered, detached), keyless (embedded, detached, tampered), key-signed Sigstore bundles.
     @Test func descriptorAndInlineGiveTheSameVerdicts() throws {

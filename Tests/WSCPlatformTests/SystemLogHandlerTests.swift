@@ -99,9 +99,9 @@ import Testing
         #expect(pipe.text() == "wscd notice: expensive\n")
     }
 
-    /// A peer-controlled string cannot forge a second entry or fake a field: control characters are escaped and
-    /// values with spaces, `=` or quotes are quoted (a TUF file's `_type` or a bundle's payload type reach
-    /// messages through error texts).
+    /// A peer-controlled string cannot forge a second entry: control characters are escaped (a TUF file's `_type`
+    /// or a bundle's payload type reach messages through error texts). Within a line the message is free text: a
+    /// reader that needs fields unambiguously reads them from the journal, where each is its own field.
     @Test(arguments: [
         (
             "trust refresh failed: _type \"x\n<0>wscd notice: forged\"",
@@ -120,6 +120,8 @@ import Testing
     @Test(arguments: [
         ("1000", "1000"), ("a b", "\"a b\""), ("k=v", "\"k=v\""), ("say \"hi\"", "\"say \\\"hi\\\"\""), ("", "\"\""),
         ("x\ny=1", "\"x\\ny=1\""),
+        // A quote or space followed by a combining mark is one Character but still a quote or a space.
+        ("\"\u{200D} evil=1 x", "\"\\\"\u{200D} evil=1 x\""), ("a\u{2028}b\u{85}", "a\\u2028b\\x85"),
     ])
     func metadataValuesAreQuotedWhenTheyCouldFakeAField(_ value: String, _ expected: String) throws {
         let line = SystemLogHandler.textLine(

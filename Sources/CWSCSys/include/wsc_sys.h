@@ -58,3 +58,5 @@ int wsc_set_dumpable(int dumpable);
 /// Raises the calling thread's nice value by `nice_increment` (at most to 19), relative to what it inherited
 /// (Linux: the nice value is per thread); 0 or -1 with errno.
 int wsc_lower_thread_priority(int nice_increment);
+/// Names the calling thread (at most 15 bytes are kept), as /proc/PID/task/TID/comm and ps -L show it.
+void wsc_set_thread_name(const char *name);
