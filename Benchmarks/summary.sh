@@ -24,11 +24,18 @@ awk -v b="$BEGIN" -v e="$END" '$0 == b { skip = 1 } !skip { print } $0 == e { sk
     echo
     awk '/^\| measurement \|/ { on = 1 } on && /^\|/ { print } on && !/^\|/ { exit }' "$DOCS/benchmarks-daemon.md"
     echo
+    echo "Fairness and rotates (issue 11): small verifies beside two 1 GiB descriptor verifies, and during rotates of a"
+    echo "10 MB trust bundle."
+    echo
+    awk '/^\| measurement \| result \| target \|/ { on = 1 } on && /^\|/ { print } on && !/^\|/ { exit }' \
+        "$DOCS/benchmarks-daemon.md"
+    echo
     echo "### Keyless verification ([benchmarks-keyless.md](benchmarks-keyless.md))"
     echo
     awk '/^\| \| per verify/ { on = 1 } on && /^\|/ { print } on && !/^\|/ { exit }' "$DOCS/benchmarks-keyless.md"
     echo
-    grep -E '^- (wsc / public-key sum|sigstore-python / wsc)' "$DOCS/benchmarks-keyless.md" || true
+    grep -E '^- (wsc / public-key sum|sigstore-python / wsc|identity scaling|instructions per verify)' \
+        "$DOCS/benchmarks-keyless.md" || true
     echo
     echo "### TUF refresh ([benchmarks-tuf.md](benchmarks-tuf.md))"
     echo
