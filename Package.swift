@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "TrustStoreTests",
             dependencies: [
-                "TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore",
+                "TrustStore", "WSCCrypto", "WasmSignatures", "WSCJSON", "Sigstore", "WSCTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ]),

@@ -83,3 +83,9 @@ static inline unsigned char *wsc_hmac_sha256(const void *key, int key_len, const
                                              unsigned char *out, unsigned int *out_len) {
     return HMAC(EVP_sha256(), key, key_len, data, data_len, out, out_len);
 }
+
+// A certificate parsed against a library context: ASN1_ITEM_rptr is a macro. Used with a context that has no
+// providers, so the public key is left undecoded (OpenSSL decodes it opportunistically and keeps going).
+static inline X509 *wsc_d2i_X509_ex(const unsigned char **in, long length, OSSL_LIB_CTX *libctx) {
+    return (X509 *)ASN1_item_d2i_ex(NULL, in, length, ASN1_ITEM_rptr(X509), libctx, NULL);
+}

@@ -174,9 +174,11 @@ struct SigstoreBundle: Sendable {
             throw SigstoreError(
                 .malformedBundle, "\(path) must hold exactly one of publicKey, x509CertificateChain and certificate")
         }
-        func certificate(_ der: [UInt8], _ at: String) throws -> Certificate {
+        // The signing certificate's key is decoded when it is used, not by OpenSSL's parse (see
+        // `Certificate(deferringKeyDER:)`); the rest of a chain is parsed whole.
+        func certificate(_ der: [UInt8], _ at: String, leaf: Bool) throws -> Certificate {
             do {
-                return try Certificate(der: der)
+                return leaf ? try Certificate(deferringKeyDER: der) : try Certificate(der: der)
             } catch let error as CryptoError {
                 throw SigstoreError(.malformedBundle, "\(at): \(error.reason)")
             }
@@ -192,7 +194,7 @@ struct SigstoreBundle: Sendable {
             }
             let cert = try reader.object(object.optional("certificate"), "\(path).certificate")
             let der = try reader.base64(cert.optional("rawBytes"), "\(path).certificate.rawBytes")
-            return .certificate(try certificate(der, "\(path).certificate"), chain: [])
+            return .certificate(try certificate(der, "\(path).certificate", leaf: true), chain: [])
         default:
             guard version < .v03 else {
                 throw SigstoreError(.malformedBundle, "a v0.3 bundle must carry \(path).certificate, not a chain")
@@ -209,7 +211,7 @@ struct SigstoreBundle: Sendable {
                 let der = try reader.base64(
                     try reader.object(item, "\(chainPath)[\(index)]").optional("rawBytes"),
                     "\(chainPath)[\(index)].rawBytes")
-                certificates.append(try certificate(der, "\(chainPath)[\(index)]"))
+                certificates.append(try certificate(der, "\(chainPath)[\(index)]", leaf: index == 0))
             }
             // Signers must not include the root: a self-signed certificate here means the bundle tries to
             // bring its own trust anchor.

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Synchronization
 
 /// A parsed X.509 certificate, immutable once built.
 ///
@@ -9,6 +10,11 @@ internal import COpenSSL
 /// Safe to share between threads: the underlying `X509` object is only read after parsing.
 public final class Certificate: @unchecked Sendable {
     let x509: OpaquePointer
+    /// Whether `x509` was parsed without decoding its public key (``init(deferringKeyDER:)``): OpenSSL then has
+    /// no key for it, and ``publicKey`` decodes the key from ``subjectPublicKeyInfoDER`` when asked.
+    let keyDeferred: Bool
+    /// The key of a deferred certificate, decoded once on first use.
+    private let deferredKey = Mutex<PublicKey?>(nil)
 
     /// The largest DER certificate accepted (64 KiB): far above any real certificate.
     public static let maximumDERLength = 64 * 1024
@@ -44,8 +50,9 @@ public final class Certificate: @unchecked Sendable {
 
     /// Takes ownership of `x509` (one reference), freeing it if the certificate cannot be read. `der`, when
     /// given, is the encoding `x509` was parsed from (so it is not encoded again).
-    init(owning x509: OpaquePointer, der given: [UInt8]? = nil) throws {
+    init(owning x509: OpaquePointer, der given: [UInt8]? = nil, keyDeferred: Bool = false) throws {
         self.x509 = x509
+        self.keyDeferred = keyDeferred
         do {
             let der: [UInt8]
             if let given {
@@ -77,6 +84,21 @@ public final class Certificate: @unchecked Sendable {
     /// Parses one DER certificate. Bytes after the certificate, or more than ``maximumDERLength`` bytes,
     /// are refused.
     public convenience init(der: [UInt8]) throws {
+        try self.init(der: der, keyDeferred: false)
+    }
+
+    /// Parses one DER certificate like ``init(der:)``, but leaves its public key undecoded until ``publicKey``
+    /// is asked for.
+    ///
+    /// OpenSSL 3.0 decodes a certificate's key through its generic decoder, which costs several times the rest
+    /// of the parse: for a leaf that is checked once and whose key is used once (a Sigstore signing
+    /// certificate), deferring it saves most of the parse. ``CertificateChainValidator`` accepts such a leaf:
+    /// it checks a leaf issued directly by an anchor itself, and otherwise validates a fully parsed copy.
+    package convenience init(deferringKeyDER der: [UInt8]) throws {
+        try self.init(der: der, keyDeferred: true)
+    }
+
+    private convenience init(der: [UInt8], keyDeferred: Bool) throws {
         guard !der.isEmpty else { throw CryptoError(.invalidCertificate, "the certificate is empty") }
         guard der.count <= Certificate.maximumDERLength else {
             throw CryptoError(
@@ -86,7 +108,11 @@ public final class Certificate: @unchecked Sendable {
         var trailing = 0
         let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
             var cursor = buffer.baseAddress
-            guard let x509 = d2i_X509(nil, &cursor, buffer.count) else { return nil }
+            let parsed =
+                keyDeferred
+                ? wsc_d2i_X509_ex(&cursor, buffer.count, EmptyLibraryContext.shared.context)
+                : d2i_X509(nil, &cursor, buffer.count)
+            guard let x509 = parsed else { return nil }
             if let cursor, let base = buffer.baseAddress {
                 trailing = buffer.count - (cursor - base)
             }
@@ -105,7 +131,9 @@ public final class Certificate: @unchecked Sendable {
             }
             throw OpenSSLErrors.error(.invalidCertificate, "not a valid DER X.509 certificate")
         }
-        try self.init(owning: parsed, der: der)
+        // The undecoded key leaves an error on OpenSSL's queue; it is not one.
+        if keyDeferred { OpenSSLErrors.clear() }
+        try self.init(owning: parsed, der: der, keyDeferred: keyDeferred)
     }
 
     /// Parses text holding exactly one PEM `CERTIFICATE` block.
@@ -145,6 +173,15 @@ public final class Certificate: @unchecked Sendable {
     /// (for example RSA below 2048 bits or curves other than P-256 and P-384).
     public var publicKey: PublicKey {
         get throws {
+            if keyDeferred {
+                if let key = deferredKey.withLock({ $0 }) { return key }
+                let key = try PublicKey(spkiDER: subjectPublicKeyInfoDER)
+                return deferredKey.withLock { cached in
+                    if let cached { return cached }
+                    cached = key
+                    return key
+                }
+            }
             guard let pkey = X509_get0_pubkey(x509) else {
                 throw OpenSSLErrors.error(.invalidCertificate, "the certificate's public key cannot be decoded")
             }
@@ -162,11 +199,12 @@ public final class Certificate: @unchecked Sendable {
     /// Checks the signature only: not names, validity dates, basic constraints or key usage. Use
     /// ``CertificateChainValidator`` to decide trust.
     public func isSignedBy(_ issuer: Certificate) -> Bool {
-        guard let key = X509_get0_pubkey(issuer.x509) else {
+        let deferred = issuer.keyDeferred ? try? issuer.publicKey : nil
+        guard let key = deferred?.pkey ?? (issuer.keyDeferred ? nil : X509_get0_pubkey(issuer.x509)) else {
             OpenSSLErrors.clear()
             return false
         }
-        let ok = withExtendedLifetime(issuer) { X509_verify(x509, key) == 1 }
+        let ok = withExtendedLifetime((issuer, deferred)) { X509_verify(x509, key) == 1 }
         if !ok { OpenSSLErrors.clear() }
         return ok
     }

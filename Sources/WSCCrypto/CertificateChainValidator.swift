@@ -76,8 +76,20 @@ public struct CertificateChainValidator: Sendable {
         guard let timeValue = time_t(exactly: time) else {
             throw CryptoError(.certificateVerificationFailed, "the validation time \(time) is out of range")
         }
-        let chain = try withExtendedLifetime((leaf, intermediates, roots)) {
-            try buildChain(leaf: leaf, intermediates: intermediates, time: timeValue, checkedAt: checkedAt)
+        let chain: [Certificate]
+        if let direct = directlyIssuedChain(leaf: leaf, intermediates: intermediates, at: time) {
+            chain = direct
+        } else if leaf.keyDeferred {
+            // X509_verify_cert needs the leaf's key inside its X509 (it asks whether the leaf is self-signed).
+            let full = try Certificate(der: leaf.der)
+            let built = try withExtendedLifetime((full, intermediates, roots)) {
+                try buildChain(leaf: full, intermediates: intermediates, time: timeValue, checkedAt: checkedAt)
+            }
+            chain = [leaf] + built.dropFirst()
+        } else {
+            chain = try withExtendedLifetime((leaf, intermediates, roots)) {
+                try buildChain(leaf: leaf, intermediates: intermediates, time: timeValue, checkedAt: checkedAt)
+            }
         }
         if let required = requiredExtendedKeyUsage {
             guard let usages = leaf.extendedKeyUsages else {

@@ -56,6 +56,17 @@ public final class PublicKey: @unchecked Sendable {
     /// The fixed DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410); the 32 key bytes follow.
     static let ed25519SPKIPrefix: [UInt8] = [0x30, 0x2A, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x03, 0x21, 0x00]
 
+    /// The fixed DER prefixes of P-256 and P-384 SubjectPublicKeyInfos with a named curve and an uncompressed
+    /// point (RFC 5480); the point (`04 ‖ x ‖ y`) follows.
+    static let p256SPKIPrefix: [UInt8] = [
+        0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x08, 0x2A, 0x86, 0x48,
+        0xCE, 0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+    ]
+    static let p384SPKIPrefix: [UInt8] = [
+        0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x05, 0x2B, 0x81, 0x04,
+        0x00, 0x22, 0x03, 0x62, 0x00,
+    ]
+
     /// Parses a DER `SubjectPublicKeyInfo`.
     public convenience init(spkiDER der: [UInt8]) throws {
         guard !der.isEmpty else { throw CryptoError(.invalidKey, "the public key is empty") }
@@ -63,6 +74,13 @@ public final class PublicKey: @unchecked Sendable {
         // microseconds per key (thousands of publishers load at start-up).
         if der.count == 44, der.starts(with: PublicKey.ed25519SPKIPrefix) {
             try self.init(ed25519Raw: Array(der[12...]))
+            return
+        }
+        // Likewise the usual EC encodings: the point is imported directly (OpenSSL checks it is on the curve).
+        for (prefix, type, pointLength) in [
+            (PublicKey.p256SPKIPrefix, KeyType.ecdsaP256, 65), (PublicKey.p384SPKIPrefix, KeyType.ecdsaP384, 97),
+        ] where der.count == prefix.count + pointLength && der.starts(with: prefix) && der[prefix.count] == 0x04 {
+            try self.init(ecPoint: Array(der[prefix.count...]), type: type)
             return
         }
         let parsed: OpaquePointer? = der.withUnsafeBytes { buffer in

@@ -3,6 +3,7 @@ import KeylessWasm
 import Testing
 import WSCCrypto
 import WSCJSON
+import WSCTestSupport
 import WasmSignatures
 
 @testable import TrustStore

@@ -76,6 +76,31 @@ import Testing
         #expect(throws: CryptoError.self) { try PublicKey(spkiDER: Array(key.spkiDER.dropLast())) }
     }
 
+    /// Uncompressed named-curve EC keys are imported from their point without OpenSSL's decoder; every other
+    /// form still goes through it. Both must give the same key, and a point off the curve is refused either way.
+    @Test(arguments: [("intermediate.pem", KeyType.ecdsaP256, 32), ("root.pem", .ecdsaP384, 48)])
+    func ecSPKIFastPathMatchesTheDecoder(_ fixture: String, _ type: KeyType, _ size: Int) throws {
+        let key = try TestFixtures.certificate(fixture).publicKey
+        #expect(key.type == type)
+        let spki = key.spkiDER
+        let prefix = type == .ecdsaP256 ? PublicKey.p256SPKIPrefix : PublicKey.p384SPKIPrefix
+        #expect(spki.starts(with: prefix) && spki.count == prefix.count + 1 + 2 * size)
+        #expect(try PublicKey(spkiDER: spki) == key)
+        // The compressed form: another length, so the decoder reads it (and keeps the form when re-encoding).
+        let x = Array(spki.suffix(2 * size).prefix(size))
+        let odd = spki.last! & 1
+        let algorithm = Array(prefix[2..<(prefix.count - 3)])
+        let bitString: [UInt8] = [0x03, UInt8(size + 2), 0x00, 0x02 | odd] + x
+        let body = algorithm + bitString
+        let compressed = [0x30, UInt8(body.count)] + body
+        #expect(try PublicKey(spkiDER: compressed).type == type)
+        var offCurve = spki
+        offCurve[offCurve.count - 1] ^= 0x01
+        let error = #expect(throws: CryptoError.self) { try PublicKey(spkiDER: offCurve) }
+        #expect(error?.code == .invalidKey)
+        #expect(OpenSSLErrors.drain() == nil)
+    }
+
     @Test func ecPointRoundTrip() throws {
         let key = try PrivateKey.generate(.ecdsaP256).publicKey
         let spki = key.spkiDER

@@ -9,6 +9,7 @@ import WasmSignatures
 
 @testable import TUF
 @testable import TrustStore
+@testable import WSCCrypto
 @testable import WasmSignatures
 
 #if canImport(Glibc)
@@ -273,7 +274,9 @@ enum FuzzTargets {
     static func certificate(_ input: [UInt8]) {
         guard input.count <= 64 * 1024 else { return }
         var certificates: [Certificate] = []
-        if let certificate = try? Certificate(der: input) { certificates.append(certificate) }
+        let whole = try? Certificate(der: input)
+        if let certificate = whole { certificates.append(certificate) }
+        CertificateDifferential.check(input, whole: whole)
         if let text = String(validating: input, as: UTF8.self), let chain = try? Certificate.parseChain(pem: text) {
             certificates += chain
         }
