@@ -36,14 +36,14 @@ enum CertificateDifferential {
         // The deferred key is decoded from the SubjectPublicKeyInfo by wsc's own path; OpenSSL may decode forms
         // wsc refuses (curves other than P-256/P-384), so only a key both have must be the same key.
         if let wholeKey, let deferredKey { fuzzCheck(wholeKey == deferredKey, "the deferred key differs") }
-        for anchor in [anchor, whole].compactMap({ $0 }) {
-            let validator = CertificateChainValidator(roots: [anchor], allowsPartialChains: true)
-            // One time inside the leaf's window (each check can cost a signature verification).
-            let time = whole.notValidBefore
-            let expected = verdict { try validator.validate(leaf: whole, intermediates: [], at: time) }
-            let actual = verdict { try validator.validate(leaf: deferred, intermediates: [], at: time) }
-            fuzzCheck(expected == actual, "chain verdicts differ: \(expected) / \(actual)")
-        }
+        // One anchor and one time inside the leaf's window: each check can cost a signature verification, and
+        // the certificate as its own anchor (a P-384 root among the seeds) cost ten times the rest of the target.
+        guard let anchor else { return }
+        let validator = CertificateChainValidator(roots: [anchor], allowsPartialChains: true)
+        let time = whole.notValidBefore
+        let expected = verdict { try validator.validate(leaf: whole, intermediates: [], at: time) }
+        let actual = verdict { try validator.validate(leaf: deferred, intermediates: [], at: time) }
+        fuzzCheck(expected == actual, "chain verdicts differ: \(expected) / \(actual)")
     }
 
     /// The chain's certificate fingerprints, or the refusal's code and reason.
