@@ -118,12 +118,26 @@ public final class PublicKey: @unchecked Sendable {
 
     /// Builds an ECDSA key from an uncompressed (`04 ‖ x ‖ y`) or compressed SEC1 point.
     public convenience init(ecPoint point: [UInt8], type: KeyType) throws {
-        let group: String
-        switch type {
-        case .ecdsaP256: group = "P-256"
-        case .ecdsaP384: group = "P-384"
-        default: throw CryptoError(.unsupportedKeyType, "an EC point needs a P-256 or P-384 key type")
+        guard type == .ecdsaP256 || type == .ecdsaP384 else {
+            throw CryptoError(.unsupportedKeyType, "an EC point needs a P-256 or P-384 key type")
         }
+        // A copy of the curve's template key with the point set: OpenSSL checks the point is on the curve, and
+        // the curve's group is copied rather than built again from its name (most of an EVP_PKEY_fromdata).
+        if let template = ECKeyTemplate.shared.key(for: type), let key = EVP_PKEY_dup(template) {
+            let ok = point.withUnsafeBytes { EVP_PKEY_set1_encoded_public_key(key, $0.baseAddress, $0.count) == 1 }
+            guard ok else {
+                EVP_PKEY_free(key)
+                throw OpenSSLErrors.error(.invalidKey, "not a valid \(type) point")
+            }
+            try self.init(owning: key)
+            return
+        }
+        try self.init(owning: try PublicKey.importPoint(point, type: type))
+    }
+
+    /// `EVP_PKEY_fromdata` of an EC point: the general import, which builds the curve's group from its name.
+    static func importPoint(_ point: [UInt8], type: KeyType) throws -> OpaquePointer {
+        let group = type == .ecdsaP384 ? "P-384" : "P-256"
         guard let ctx = EVP_PKEY_CTX_new_from_name(nil, "EC", nil) else {
             throw OpenSSLErrors.error(.libraryFailure, "EVP_PKEY_CTX_new_from_name failed")
         }
@@ -148,7 +162,7 @@ public final class PublicKey: @unchecked Sendable {
             }
         }
         guard ok, let key else { throw OpenSSLErrors.error(.invalidKey, "not a valid \(type) point") }
-        try self.init(owning: key)
+        return key
     }
 
     // MARK: Export

@@ -101,6 +101,22 @@ import Testing
         #expect(OpenSSLErrors.drain() == nil)
     }
 
+    /// EC keys are copies of a per-curve template with their own point; the copy must be the key a full
+    /// import gives, and the templates must exist (without them every import takes the slower full path).
+    @Test(arguments: [("intermediate.pem", KeyType.ecdsaP256), ("root.pem", .ecdsaP384)])
+    func ecKeyFromTemplateIsTheImportedKey(_ fixture: String, _ type: KeyType) throws {
+        #expect(ECKeyTemplate.shared.key(for: type) != nil)
+        let spki = try TestFixtures.certificate(fixture).publicKey.spkiDER
+        let point = Array(spki.suffix(type == .ecdsaP256 ? 65 : 97))
+        let copied = try PublicKey(ecPoint: point, type: type)
+        let imported = try PublicKey(owning: PublicKey.importPoint(point, type: type))
+        #expect(copied == imported && copied.spkiDER == spki && copied.type == type)
+        #expect(throws: CryptoError.self) {
+            try PublicKey(ecPoint: [0x04] + [UInt8](repeating: 1, count: point.count - 1), type: type)
+        }
+        #expect(OpenSSLErrors.drain() == nil)
+    }
+
     @Test func ecPointRoundTrip() throws {
         let key = try PrivateKey.generate(.ecdsaP256).publicKey
         let spki = key.spkiDER
