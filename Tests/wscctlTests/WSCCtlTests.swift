@@ -43,6 +43,21 @@ import WSCCrypto
         #expect(result.stderr.contains("modified"))
     }
 
+    /// Error messages quote outside text (here a file name); terminal controls in it are written as escapes, so
+    /// they cannot clear the screen, rewrite the line or reorder it with a bidirectional override.
+    @Test(arguments: [("\u{1B}[2J", "\\x1b[2J"), ("\r", "\\x0d"), ("\u{9B}", "\\u{9b}"), ("\u{202E}", "\\u{202e}")])
+    func errorMessagesCannotDriveTheTerminal(_ control: String, _ shown: String) throws {
+        defer { cli.cleanUp() }
+        let name = "module\(control)name.wasm"
+        let result = try cli.run(["verify", "-i", name, "-K", "pk"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("module\(shown)name.wasm"), "\(result.stderr)")
+        #expect(
+            !result.stderr.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" || (0x7F..<0xA0).contains($0.value) }
+        )
+        #expect(!result.stderr.contains(control))
+    }
+
     @Test func jsonVerdicts() throws {
         defer { cli.cleanUp() }
         #expect(try cli.run(["sign", "-i", "module.wasm", "-o", "signed.wasm", "-k", "sk"]).status == 0)
