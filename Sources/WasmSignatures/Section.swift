@@ -49,12 +49,20 @@ public struct Section: Sendable, Hashable {
 public enum TerminalText {
     /// Escapes control characters (C0, DEL, C1), backslashes and quotes as `\xNN` / `\u{N}` so a section
     /// name cannot move the cursor, change colours or forge output lines.
-    public static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String { escape(text, quoting: true) }
+
+    /// Escapes only what could drive a terminal: C0 controls except newline and tab, DEL, C1 controls, and the
+    /// line-separator and bidirectional-override characters. Quotes and backslashes stay as they are, for
+    /// messages that quote outside text.
+    public static func escapeControls(_ text: String) -> String { escape(text, quoting: false) }
+
+    private static func escape(_ text: String, quoting: Bool) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar.value {
-            case 0x5C: out += "\\\\"
-            case 0x22: out += "\\\""
+            case 0x5C where quoting: out += "\\\\"
+            case 0x22 where quoting: out += "\\\""
+            case 0x0A where !quoting, 0x09 where !quoting: out.unicodeScalars.append(scalar)
             case 0..<0x20, 0x7F:
                 let hex = String(scalar.value, radix: 16)
                 out += "\\x" + (hex.count < 2 ? "0" + hex : hex)
