@@ -106,6 +106,8 @@ public final class Certificate: @unchecked Sendable {
                 "the certificate is \(der.count) bytes, more than the \(Certificate.maximumDERLength) accepted")
         }
         var trailing = 0
+        // The undecoded key leaves an error on OpenSSL's queue that is not one: dropped below, and only it.
+        if keyDeferred { ERR_set_mark() }
         let parsed: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
             var cursor = buffer.baseAddress
             let parsed =
@@ -131,8 +133,7 @@ public final class Certificate: @unchecked Sendable {
             }
             throw OpenSSLErrors.error(.invalidCertificate, "not a valid DER X.509 certificate")
         }
-        // The undecoded key leaves an error on OpenSSL's queue; it is not one.
-        if keyDeferred { OpenSSLErrors.clear() }
+        if keyDeferred { ERR_pop_to_mark() }
         try self.init(owning: parsed, der: der, keyDeferred: keyDeferred)
     }
 

@@ -22,11 +22,18 @@ public struct CertificateChainValidator: Sendable {
     /// The X509_STORE holding ``roots``, built once: validations share it (OpenSSL locks its lookups).
     private let store: TrustStoreOwner?
 
+    /// For each of ``roots``, whether a leaf under it may take the direct-issue check (``directAnchor(_:)``);
+    /// all false without partial chains.
+    let directAnchors: [Bool]
+
     /// Owns an `X509_STORE`.
     final class TrustStoreOwner: @unchecked Sendable {
         let store: OpaquePointer
         init?(roots: [Certificate]) {
             guard let store = X509_STORE_new() else { return nil }
+            // Extension caches are filled now, once: OpenSSL 3.0 fills them without a lock on first use, and
+            // validations on several threads share these certificates.
+            for root in roots { _ = X509_get_extension_flags(root.x509) }
             for root in roots where X509_STORE_add_cert(store, root.x509) != 1 {
                 X509_STORE_free(store)
                 OpenSSLErrors.clear()
@@ -40,6 +47,7 @@ public struct CertificateChainValidator: Sendable {
     /// Creates a validator that trusts exactly `roots`.
     public init(roots: [Certificate]) {
         self.roots = roots
+        self.directAnchors = roots.map { _ in false }
         self.allowsPartialChains = false
         self.store = TrustStoreOwner(roots: roots)
     }
@@ -50,6 +58,7 @@ public struct CertificateChainValidator: Sendable {
     /// (for example once, when a trust root is loaded).
     public init(roots: [Certificate], allowsPartialChains: Bool) {
         self.roots = roots
+        self.directAnchors = roots.map { allowsPartialChains && CertificateChainValidator.directAnchor($0) }
         self.allowsPartialChains = allowsPartialChains
         self.store = TrustStoreOwner(roots: roots)
     }

@@ -107,6 +107,49 @@ struct DeferredCase: Sendable, CustomTestStringConvertible {
             testDescription: "RSA leaf under its intermediate", leaf: "rsa-leaf.pem", roots: ["rsa-intermediate.pem"]),
     ]
 
+    /// Cases from a review of the check, each reproduced against `openssl verify -partial_chain` first
+    /// (Fixtures/make_direct_issue_fixtures.py): OpenSSL refuses every one but the first and the last, so the
+    /// check must not take them.
+    static let reviewCases: [DeferredCase] = [
+        DeferredCase(
+            testDescription: "direct-issue: plain leaf", leaf: "direct-issue/leaf.pem",
+            roots: ["direct-issue/ca.pem"], requiredEKU: Certificate.codeSigningEKU, direct: true),
+        DeferredCase(
+            testDescription: "direct-issue: anchor with an unknown critical extension (error 34 at 1)",
+            leaf: "direct-issue/leaf.pem", roots: ["direct-issue/ca-critical.pem"]),
+        DeferredCase(
+            testDescription: "direct-issue: anchor that is a proxy certificate (error 40 at 1)",
+            leaf: "direct-issue/leaf.pem", roots: ["direct-issue/ca-proxy.pem"]),
+        DeferredCase(
+            testDescription: "direct-issue: leaf with RFC 3779 IP blocks (error 46)", leaf: "direct-issue/leaf-ip.pem",
+            roots: ["direct-issue/ca.pem"]),
+        DeferredCase(
+            testDescription: "direct-issue: leaf with RFC 3779 AS numbers (error 46)", leaf: "direct-issue/leaf-as.pem",
+            roots: ["direct-issue/ca.pem"]),
+        DeferredCase(
+            testDescription: "direct-issue: a same-name anchor that may not sign comes first (error 32 at 1)",
+            leaf: "direct-issue/leaf.pem", roots: ["direct-issue/ca-nosign.pem", "direct-issue/ca.pem"]),
+        DeferredCase(
+            testDescription: "direct-issue: the same two anchors the other way round", leaf: "direct-issue/leaf.pem",
+            roots: ["direct-issue/ca.pem", "direct-issue/ca-nosign.pem"]),
+        DeferredCase(
+            testDescription: "direct-issue: leaf notBefore with fractional seconds (error 13 at 0)",
+            leaf: "direct-issue/leaf-fractional.pem", roots: ["direct-issue/ca.pem"]),
+        DeferredCase(
+            testDescription: "direct-issue: anchor notBefore with a +0000 offset (error 13 at 1)",
+            leaf: "direct-issue/leaf.pem", roots: ["direct-issue/ca-offset.pem"]),
+        DeferredCase(
+            testDescription: "direct-issue: the leaf is itself an anchor", leaf: "direct-issue/leaf.pem",
+            roots: ["direct-issue/ca.pem", "direct-issue/leaf.pem"]),
+    ]
+
+    @Test(arguments: reviewCases)
+    func reviewFindingsValidateLikeOpenSSL(_ test: DeferredCase) throws {
+        _ = try Self.compare(
+            leafDER: try TestFixtures.certificate(test.leaf).der, roots: try test.roots.map(TestFixtures.certificate),
+            intermediates: [], partial: true, time: 1_748_736_000, requiredEKU: test.requiredEKU, direct: test.direct)
+    }
+
     @Test(arguments: cases)
     func deferredKeyValidatesLikeOpenSSL(_ test: DeferredCase) throws {
         _ = try Self.compare(
@@ -184,6 +227,14 @@ struct DeferredCase: Sendable, CustomTestStringConvertible {
             "30",
             "-extfile", "explicit.ext", "-out", "explicit.pem",
         ])
+        // An anchor whose EC key carries explicit curve parameters: refused in any chain of two (error 94 at 1).
+        try tool.run(["ecparam", "-name", "prime256v1", "-param_enc", "explicit", "-genkey", "-out", "excurve.key"])
+        try tool.run([
+            "req", "-x509", "-new", "-key", "excurve.key", "-subj", "/O=wsc test/CN=Explicit CA", "-days", "3650",
+            "-out", "excurve.pem", "-addext", "basicConstraints=critical,CA:TRUE",
+            "-addext", "keyUsage=critical,keyCertSign",
+        ])
+        try tool.leaf("underexplicit", ca: "excurve", subject: "/CN=under explicit", days: 30, extensions: codeSigning)
         let now = Int64(Date().timeIntervalSince1970)
         let ca = try Certificate(der: tool.der(certificate: "ca"))
         func check(_ leaf: [UInt8], _ roots: [Certificate], direct: Bool, accepted: Bool, _ comment: Comment) throws {
@@ -210,6 +261,9 @@ struct DeferredCase: Sendable, CustomTestStringConvertible {
             try tool.der(certificate: "selfissued"), [ca], direct: false, accepted: true,
             "self-issued leaf (OpenSSL accepts it too)")
         try check(try tool.der(certificate: "explicit"), [ca], direct: false, accepted: false, "explicit EC parameters")
+        try check(
+            try tool.der(certificate: "underexplicit"), [try Certificate(der: tool.der(certificate: "excurve"))],
+            direct: false, accepted: false, "anchor with explicit EC parameters")
         var tampered = plain
         tampered[tampered.count - 8] ^= 0x01
         try check(tampered, [ca], direct: false, accepted: false, "signature bit flipped")
