@@ -45,7 +45,7 @@ seeds() {
     tuf-targets) add "$SHARED"/tuf-real-repositories/*/metadata/*.targets.json \
         "$SHARED"/tuf-real-repositories/*/metadata/*.delegatedrole.json ;;
     pem-key) add Tests/WSCCryptoTests/Fixtures/*.pem "$SHARED"/sigstore-conformance/*/key.pub ;;
-    certificate) add Tests/WSCCryptoTests/Fixtures/*.pem ;;
+    certificate) add Tests/WSCCryptoTests/Fixtures/*.pem Tests/WSCCryptoTests/Fixtures/direct-issue/*.pem ;;
     esac
     echo "$dir"
 }

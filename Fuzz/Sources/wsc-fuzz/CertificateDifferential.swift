@@ -4,24 +4,41 @@
 /// whole, and a chain check of it must get OpenSSL's `X509_verify_cert` verdict, word for word, whether or not
 /// the direct-issue check takes it.
 enum CertificateDifferential {
-    /// The test fixtures' P-256 intermediate (Tests/WSCCryptoTests/Fixtures/intermediate.pem), which issued the
-    /// fixture leaves in the seed corpus: mutations of those leaves reach every step of the direct-issue check.
-    static let anchor: Certificate? = try? Certificate(
-        pem: """
-            -----BEGIN CERTIFICATE-----
-            MIIB6zCCAXKgAwIBAgICIAEwCgYIKoZIzj0EAwMwNzEaMBgGA1UECgwRd3NjIHRl
-            c3QgZml4dHVyZXMxGTAXBgNVBAMMEHdzYyBUZXN0IFJvb3QgQ0EwHhcNMjQwMTAx
-            MDAwMDAwWhcNMzAwMTAxMDAwMDAwWjA/MRowGAYDVQQKDBF3c2MgdGVzdCBmaXh0
-            dXJlczEhMB8GA1UEAwwYd3NjIFRlc3QgSW50ZXJtZWRpYXRlIENBMFkwEwYHKoZI
-            zj0CAQYIKoZIzj0DAQcDQgAEB9NqzywgLQ/fwcCGj6cjvU7GnaBUMu2lDDdBI5ur
-            uEkrzkMNEITISZKx9CmQVPzt84um894atk+ZA23NyCz/BKNmMGQwEgYDVR0TAQH/
-            BAgwBgEB/wIBADAdBgNVHQ4EFgQUzTI2S/k+s+Px5O4M7bd8JMEaQV0wHwYDVR0j
-            BBgwFoAUTwgAY/LfZKZawvQjMGCS0nKtbfgwDgYDVR0PAQH/BAQDAgEGMAoGCCqG
-            SM49BAMDA2cAMGQCMG3W1+tsxUiCKvlbD/Y7XKaTtS1HLh8Ea7riBvlDF62KnJqn
-            U0HIYLw3TyLlHpZ1dAIwVtrkxPi6V7X8udkEkl15DZCjXHwZj+ni6YW6KecqjPwG
-            8eBXtBjIYTLyNn4u85x2
-            -----END CERTIFICATE-----
-            """)
+    /// The anchors: the test fixtures' P-256 intermediate (Tests/WSCCryptoTests/Fixtures/intermediate.pem) and
+    /// the direct-issue fixtures' CA (Fixtures/direct-issue/ca.pem), which issued the leaves in the seed corpus:
+    /// mutations of those leaves reach every step of the direct-issue check. Distinct names, so one validator
+    /// holds both.
+    static let anchors: [Certificate] = [
+        """
+        -----BEGIN CERTIFICATE-----
+        MIIB6zCCAXKgAwIBAgICIAEwCgYIKoZIzj0EAwMwNzEaMBgGA1UECgwRd3NjIHRl
+        c3QgZml4dHVyZXMxGTAXBgNVBAMMEHdzYyBUZXN0IFJvb3QgQ0EwHhcNMjQwMTAx
+        MDAwMDAwWhcNMzAwMTAxMDAwMDAwWjA/MRowGAYDVQQKDBF3c2MgdGVzdCBmaXh0
+        dXJlczEhMB8GA1UEAwwYd3NjIFRlc3QgSW50ZXJtZWRpYXRlIENBMFkwEwYHKoZI
+        zj0CAQYIKoZIzj0DAQcDQgAEB9NqzywgLQ/fwcCGj6cjvU7GnaBUMu2lDDdBI5ur
+        uEkrzkMNEITISZKx9CmQVPzt84um894atk+ZA23NyCz/BKNmMGQwEgYDVR0TAQH/
+        BAgwBgEB/wIBADAdBgNVHQ4EFgQUzTI2S/k+s+Px5O4M7bd8JMEaQV0wHwYDVR0j
+        BBgwFoAUTwgAY/LfZKZawvQjMGCS0nKtbfgwDgYDVR0PAQH/BAQDAgEGMAoGCCqG
+        SM49BAMDA2cAMGQCMG3W1+tsxUiCKvlbD/Y7XKaTtS1HLh8Ea7riBvlDF62KnJqn
+        U0HIYLw3TyLlHpZ1dAIwVtrkxPi6V7X8udkEkl15DZCjXHwZj+ni6YW6KecqjPwG
+        8eBXtBjIYTLyNn4u85x2
+        -----END CERTIFICATE-----
+        """,
+        """
+        -----BEGIN CERTIFICATE-----
+        MIIBYDCCAQigAwIBAgIBATAKBggqhkjOPQQDAjAoMRkwFwYDVQQKDBB3c2MgZGly
+        ZWN0LWlzc3VlMQswCQYDVQQDDAJDQTAeFw0yNTA1MzEwMDAwMDBaFw0zNTA1Mjkw
+        MDAwMDBaMCgxGTAXBgNVBAoMEHdzYyBkaXJlY3QtaXNzdWUxCzAJBgNVBAMMAkNB
+        MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEAnbOacXPXfGmjFW9GER7H6NvUW5Z
+        sL3zM4Aw9yN7yvVukX8xLmbzM4DUWzPUBspRXPURW57FJkQ6fC43lKpM/aMjMCEw
+        DwYDVR0TAQH/BAUwAwEB/zAOBgNVHQ8BAf8EBAMCAQYwCgYIKoZIzj0EAwIDRgAw
+        QwIgBzUTSLnzvnLtbgyzxQUiJX9xFTZho/CW+bqJmTRYLWYCH310JrSqyg34DShW
+        Vx8F3H07CDkjFKIYdR/eys8nXJs=
+        -----END CERTIFICATE-----
+        """,
+    ].compactMap { try? Certificate(pem: $0) }
+
+    static let validator = CertificateChainValidator(roots: anchors, allowsPartialChains: true)
 
     static func check(_ input: [UInt8], whole: Certificate?) {
         let deferred = try? Certificate(deferringKeyDER: input)
@@ -36,10 +53,8 @@ enum CertificateDifferential {
         // The deferred key is decoded from the SubjectPublicKeyInfo by wsc's own path; OpenSSL may decode forms
         // wsc refuses (curves other than P-256/P-384), so only a key both have must be the same key.
         if let wholeKey, let deferredKey { fuzzCheck(wholeKey == deferredKey, "the deferred key differs") }
-        // One anchor and one time inside the leaf's window: each check can cost a signature verification, and
+        // One validator and one time inside the leaf's window: each check can cost a signature verification, and
         // the certificate as its own anchor (a P-384 root among the seeds) cost ten times the rest of the target.
-        guard let anchor else { return }
-        let validator = CertificateChainValidator(roots: [anchor], allowsPartialChains: true)
         let time = whole.notValidBefore
         let expected = verdict { try validator.validate(leaf: whole, intermediates: [], at: time) }
         let actual = verdict { try validator.validate(leaf: deferred, intermediates: [], at: time) }
