@@ -116,7 +116,8 @@ let package = Package(
         .testTarget(name: "WSCClientTests", dependencies: ["WSCClient", "WSCProtocol", "WSCJSON", "CWSCSys"]),
         .testTarget(name: "SigstoreTests", dependencies: ["Sigstore", "WSCCrypto", "WSCJSON"]),
         .testTarget(
-            name: "KeylessWasmTests", dependencies: ["KeylessWasm", "Sigstore", "WasmSignatures", "WSCCrypto"],
+            name: "KeylessWasmTests",
+            dependencies: ["KeylessWasm", "Sigstore", "WasmSignatures", "WSCCrypto", "WSCJSON", "WSCTestSupport"],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "TUFTests",

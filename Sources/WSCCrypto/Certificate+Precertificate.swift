@@ -19,7 +19,17 @@ extension Certificate {
     /// The DER of the certificate's `SubjectPublicKeyInfo`, cut from its encoding (no key decoding).
     public var subjectPublicKeyInfoDER: [UInt8] {
         if let spki = DERWalker.subjectPublicKeyInfo(der) { return spki }
-        return (try? publicKey.spkiDER) ?? []
+        // Encodings OpenSSL reads but the strict DER walker does not (BER lengths): OpenSSL encodes the
+        // structure it holds. Never through ``publicKey``, which for a deferred key reads this property.
+        guard let structure = X509_get_X509_PUBKEY(x509) else { return [] }
+        var out: UnsafeMutablePointer<UInt8>?
+        let length = i2d_X509_PUBKEY(structure, &out)
+        guard length > 0, let out else {
+            OpenSSLErrors.clear()
+            return []
+        }
+        defer { wsc_OPENSSL_free(out) }
+        return Array(UnsafeBufferPointer(start: out, count: Int(length)))
     }
 
     func tbsCertificateDERThroughOpenSSL(removingExtension oid: String) throws -> [UInt8] {

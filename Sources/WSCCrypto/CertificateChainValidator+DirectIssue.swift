@@ -13,6 +13,10 @@ extension CertificateChainValidator {
     /// critical one, a proxy certificate, a fingerprint that could not be computed.
     static let refusedFlags = UInt32(EXFLAG_INVALID | EXFLAG_CRITICAL | EXFLAG_PROXY | EXFLAG_NO_FINGERPRINT)
 
+    /// Whether the OpenSSL in use is the 3.0 series, whose `X509_verify_cert` the direct-issue check was written
+    /// against and compared with: another series may check more, so there every leaf takes `X509_verify_cert`.
+    static let directCheckApplies = OpenSSL_version_num() & 0xFFF0_0000 == 0x3000_0000
+
     /// Whether leaves under `root` may take the direct-issue check: decided once, when the validator is made,
     /// from what `X509_verify_cert` checks on a partial-chain anchor (`check_extensions` and `check_curve` run
     /// on every certificate of the chain, the anchor included).
@@ -20,7 +24,9 @@ extension CertificateChainValidator {
         // Errors these checks raise are not the caller's: drop them, and only them.
         ERR_set_mark()
         defer { ERR_pop_to_mark() }
-        guard !root.keyDeferred, let key = X509_get0_pubkey(root.x509) else { return false }
+        guard !root.keyDeferred, let key = X509_get0_pubkey(root.x509),
+            X509_check_trust(root.x509, X509_TRUST_DEFAULT, 0) != X509_TRUST_REJECTED
+        else { return false }
         guard UInt32(X509_get_extension_flags(root.x509)) & refusedFlags == 0, X509_check_ca(root.x509) != 0,
             !root.extensions.contains(where: { constrainingExtensions.contains($0.oid) })
         else { return false }
@@ -57,9 +63,9 @@ extension CertificateChainValidator {
     /// - the leaf's signature verifies under the anchor's key (`X509_verify`, which also requires the inner
     ///   and outer signature algorithms to agree).
     func directlyIssuedChain(leaf: Certificate, intermediates: [Certificate], at time: Int64) -> [Certificate]? {
-        guard allowsPartialChains, intermediates.isEmpty, leaf.keyDeferred, var moment = time_t(exactly: time) else {
-            return nil
-        }
+        guard allowsPartialChains, intermediates.isEmpty, leaf.keyDeferred, Self.directCheckApplies,
+            store != nil, var moment = time_t(exactly: time)
+        else { return nil }
         ERR_set_mark()
         defer { ERR_pop_to_mark() }
         let spki = leaf.subjectPublicKeyInfoDER

@@ -20,7 +20,7 @@ public struct CertificateChainValidator: Sendable {
     public let allowsPartialChains: Bool
 
     /// The X509_STORE holding ``roots``, built once: validations share it (OpenSSL locks its lookups).
-    private let store: TrustStoreOwner?
+    let store: TrustStoreOwner?
 
     /// For each of ``roots``, whether a leaf under it may take the direct-issue check (``directAnchor(_:)``);
     /// all false without partial chains.
@@ -31,8 +31,8 @@ public struct CertificateChainValidator: Sendable {
         let store: OpaquePointer
         init?(roots: [Certificate]) {
             guard let store = X509_STORE_new() else { return nil }
-            // Extension caches are filled now, once: OpenSSL 3.0 fills them without a lock on first use, and
-            // validations on several threads share these certificates.
+            // Extension caches are filled now, once, before validations on several threads share these
+            // certificates (OpenSSL 3.0 computes part of the cache, the fingerprint, outside the certificate's lock).
             for root in roots { _ = X509_get_extension_flags(root.x509) }
             for root in roots where X509_STORE_add_cert(store, root.x509) != 1 {
                 X509_STORE_free(store)

@@ -179,6 +179,24 @@ struct DeferredCase: Sendable, CustomTestStringConvertible {
         #expect(error?.code == .invalidCertificate)
     }
 
+    /// A signing certificate in a BER form OpenSSL reads but the DER walker does not: the deferred key must come
+    /// from OpenSSL's own encoding of the key structure. (It once recursed between `publicKey` and
+    /// `subjectPublicKeyInfoDER` until the stack overflowed: a crash from any bundle, before any trust check.)
+    @Test(arguments: BEREncodings.Form.allCases)
+    func berCertificateKeysAreReadWithoutRecursion(_ form: BEREncodings.Form) throws {
+        let der = try TestFixtures.certificate("direct-issue/leaf.pem").der
+        let ber = try #require(BEREncodings.certificate(der, validityIn: form))
+        let whole = try Certificate(der: ber)
+        let deferred = try Certificate(deferringKeyDER: ber)
+        #expect(DERWalker.subjectPublicKeyInfo(ber) == nil)
+        #expect(deferred.subjectPublicKeyInfoDER == DERWalker.subjectPublicKeyInfo(der))
+        #expect(try deferred.publicKey.spkiDER == whole.publicKey.spkiDER)
+        #expect(deferred.isSignedBy(deferred) == whole.isSignedBy(whole))
+        _ = try Self.compare(
+            leafDER: ber, roots: [try TestFixtures.certificate("direct-issue/ca.pem")], intermediates: [],
+            partial: true, time: 1_748_736_000, requiredEKU: nil, direct: false)
+    }
+
     @Test func deferredParseLeavesNoOpenSSLError() throws {
         let leaf = try Certificate(deferringKeyDER: try TestFixtures.certificate("leaf.pem").der)
         _ = try leaf.publicKey
