@@ -38,12 +38,24 @@ public final class PublicKey: @unchecked Sendable {
                 throw OpenSSLErrors.error(.invalidKey, "cannot read the curve of an EC key")
             }
             let curve = String(decoding: name.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let type: KeyType
             switch curve {
-            case "prime256v1", "P-256": return .ecdsaP256
-            case "secp384r1", "P-384": return .ecdsaP384
+            case "prime256v1", "P-256": type = .ecdsaP256
+            case "secp384r1", "P-384": type = .ecdsaP384
             default:
                 throw CryptoError(.unsupportedKeyType, "EC curve \(curve) is not supported (use P-256 or P-384)")
             }
+            // OpenSSL's decoder and point import both take the point at infinity (the one-byte encoding 00),
+            // which no signature verifies under and which cannot be encoded again as a SubjectPublicKeyInfo.
+            var pointLength = 0
+            let read = OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY.withCString {
+                EVP_PKEY_get_octet_string_param(pkey, $0, nil, 0, &pointLength)
+            }
+            guard read == 1, pointLength > 1 else {
+                OpenSSLErrors.clear()
+                throw CryptoError(.invalidKey, "the \(type) public key is the point at infinity, not a key")
+            }
+            return type
         default:
             OpenSSLErrors.clear()
             throw CryptoError(

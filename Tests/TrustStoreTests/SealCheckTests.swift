@@ -210,6 +210,16 @@ import WSCJSON
                     payload: try validPayload(
                         ",\"identities\":[{\"issuer\":\"i\",\"subject\":\"s\",\"subjectPattern\":\"p\"}]")),
                 code: .malformedBundle),
+            // The point at infinity is decoded by OpenSSL but is no key; it once crashed the seal check, before
+            // any signature was checked.
+            BadEnvelope(
+                name: "publisher key at the point at infinity",
+                bytes: BundleFixtures.envelope(
+                    payload: try validPayload(
+                        publishers:
+                            #"[{"name":"alice","publicKey":"-----BEGIN PUBLIC KEY-----\nMBkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDAgAA\n-----END PUBLIC KEY-----\n"}]"#
+                    )),
+                code: .invalidKeyMaterial),
             BadEnvelope(
                 name: "revocation not hex",
                 bytes: BundleFixtures.envelope(payload: try validPayload(",\"revocations\":{\"keyIds\":[\"xyz\"]}")),

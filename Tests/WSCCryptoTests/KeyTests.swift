@@ -117,6 +117,19 @@ import Testing
         #expect(OpenSSLErrors.drain() == nil)
     }
 
+    /// The point at infinity: OpenSSL decodes and imports it, but it is no key, and encoding it again fails (it
+    /// once trapped in `spkiDER`, from a publisher key in an unsigned trust bundle). Refused at import.
+    @Test func pointAtInfinityIsRefused() throws {
+        let pem = "-----BEGIN PUBLIC KEY-----\nMBkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDAgAA\n-----END PUBLIC KEY-----\n"
+        let error = #expect(throws: CryptoError.self) { try PublicKey(pem: pem) }
+        #expect(error?.code == .invalidKey)
+        #expect(error?.reason.contains("point at infinity") == true, "\(String(describing: error))")
+        for type in [KeyType.ecdsaP256, .ecdsaP384] {
+            #expect(throws: CryptoError.self) { try PublicKey(ecPoint: [0x00], type: type) }
+        }
+        #expect(OpenSSLErrors.drain() == nil)
+    }
+
     @Test func ecPointRoundTrip() throws {
         let key = try PrivateKey.generate(.ecdsaP256).publicKey
         let spki = key.spkiDER
