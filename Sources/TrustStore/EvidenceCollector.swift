@@ -356,14 +356,29 @@ struct EvidenceCollector {
         return .done
     }
 
+    /// Whether a certificate-signed verdict may count: neither its certificate (by the SHA-256 of the DER the
+    /// bundle carries) nor its signing key (by the SHA-256 of the SubjectPublicKeyInfo, as `keyIds` names
+    /// publisher keys) is revoked. The key is the robust handle: the holder of a certificate's key can re-encode
+    /// the certificate (a BER length, an ECDSA signature's s as n − s) without breaking the CA's signature,
+    /// which changes the certificate's SHA-256 but not its key.
     func notRevoked(_ verdict: SigstoreVerdict, _ finding: inout EvidenceFinding) -> Bool {
-        guard let leaf = verdict.leafCertificateSHA256,
-            bundle.revocations.certificateSHA256.contains(Hex.encode(leaf))
-        else { return true }
-        finding.problem(
-            .certificateRevoked, "sigstore.revocation",
-            "the signing certificate \(Hex.encode(leaf)) is revoked by trust bundle version \(trust.version)")
-        return false
+        if let leaf = verdict.leafCertificateSHA256, bundle.revocations.certificateSHA256.contains(Hex.encode(leaf)) {
+            finding.problem(
+                .certificateRevoked, "sigstore.revocation",
+                "the signing certificate \(Hex.encode(leaf)) is revoked by trust bundle version \(trust.version)")
+            return false
+        }
+        let key = Hex.encode(verdict.signingKeySHA256)
+        if verdict.leafCertificateSHA256 != nil, !verdict.signingKeySHA256.isEmpty,
+            bundle.revocations.keyIDs.contains(key)
+        {
+            finding.problem(
+                .keyRevoked, "sigstore.revocation",
+                "the signing certificate's key (SubjectPublicKeyInfo SHA-256 \(key)) is revoked by trust bundle version \(trust.version)"
+            )
+            return false
+        }
+        return true
     }
 
     static func code(for error: SigstoreError) -> VerdictCode {

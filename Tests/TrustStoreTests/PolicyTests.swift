@@ -262,6 +262,47 @@ import WasmSignatures
         }
     }
 
+    /// A private-CA certificate revoked by its SHA-256 is refused; revoked by its key (the SubjectPublicKeyInfo
+    /// SHA-256 in `keyIds`), it is refused in every encoding, including a re-encoding its holder can make without
+    /// the CA (here a four-byte outer length, which changes the certificate's SHA-256 but not the signed part).
+    @Test func privateCACertificateRevokedByItsKeyIsRefusedInEveryEncoding() throws {
+        let tool = try OpenSSLTool()
+        defer { tool.cleanUp() }
+        try tool.certificateAuthority("root", subject: "/CN=Acme Code Signing Root")
+        try tool.leaf(
+            "leaf", ca: "root", subject: "/CN=acme builder", days: 2,
+            extensions: ["keyUsage=critical,digitalSignature", "extendedKeyUsage=codeSigning"])
+        try tool.write("m.wasm", Self.module)
+        let signature = try tool.sign(file: "m.wasm", key: "leaf")
+        let der = try tool.der(certificate: "leaf")
+        let content = Array(der[(der[1] & 0x80 == 0 ? 2 : 2 + Int(der[1] & 0x7F))...])
+        let reencoded = [0x30, 0x84] + withUnsafeBytes(of: UInt32(content.count).bigEndian, Array.init) + content
+        #expect(reencoded != der && Digest.sha256(reencoded) != Digest.sha256(der))
+        func bundle(_ leaf: [UInt8]) -> [UInt8] {
+            HandBuiltBundle.certificateSigned(digest: Digest.sha256(Self.module), signature: signature, leafDER: leaf)
+        }
+        var b = builder()
+        b.certificateAuthorities = [.init(name: "acme-ca", certificates: [try Certificate(pem: tool.text("root.pem"))])]
+        let clock = Int64(Date().timeIntervalSince1970)
+        let open = try seal(b)
+        #expect(verify(Self.module, open, sigstore: bundle(der), at: clock).valid)
+        #expect(verify(Self.module, open, sigstore: bundle(reencoded), at: clock).valid)
+
+        var byCertificate = b
+        byCertificate.revokedCertificateSHA256 = [Hex.encode(Digest.sha256(der))]
+        #expect(
+            verify(Self.module, try seal(byCertificate), sigstore: bundle(der), at: clock).code == .certificateRevoked)
+
+        var byKey = b
+        byKey.revokedKeyIDs = [Hex.encode(Digest.sha256(try Certificate(der: der).subjectPublicKeyInfoDER))]
+        let keyRevoked = try seal(byKey)
+        for leaf in [der, reencoded] {
+            let verdict = verify(Self.module, keyRevoked, sigstore: bundle(leaf), at: clock)
+            #expect(verdict.code == .keyRevoked, "\(verdict)")
+            #expect(verdict.reason?.contains("SubjectPublicKeyInfo SHA-256") == true)
+        }
+    }
+
     /// A bundle with a Sigstore root, keyless identities and a private CA: each certificate goes to its own
     /// authority (a private-CA bundle without a log entry is not judged by Fulcio's rules, and the reverse).
     @Test func keylessAndPrivateCATogether() throws {
