@@ -1,3 +1,5 @@
+import WSCCrypto
+
 /// What a successful verification established. Every field was checked; nothing here is a mere hint.
 public struct SigstoreVerdict: Sendable, Hashable {
     /// The signer identity: the matched subject alternative name (the first one for ``VerificationPolicy/Signer/anyIdentity``
@@ -20,6 +22,9 @@ public struct SigstoreVerdict: Sendable, Hashable {
     public var certificateSubject: String? = nil
     /// The subject of the chain's anchor (Fulcio or private root) the certificate was validated to.
     public var anchorSubject: String? = nil
+    /// The signing certificate, for certificates: what a revocation by certificate hash is matched against
+    /// (``Certificate/equivalentEncodingSHA256``, computed only when a trust bundle revokes certificates).
+    public var leafCertificate: Certificate? = nil
     /// SHA-256 of the signing key's DER SubjectPublicKeyInfo (the certificate's key, or the managed key).
     public var signingKeySHA256: [UInt8] = []
     /// How many RFC 3161 timestamps verified.

@@ -155,11 +155,13 @@ public struct SigstoreVerifier: Sendable {
         var identity: String? = nil
         var issuer: String? = nil
         var leafFingerprint: [UInt8]? = nil
+        var leafCertificate: Certificate? = nil
         var names: [String] = []
         var subject: String? = nil
         var anchor: String? = nil
         if case .certificate(let leaf) = signer {
             leafFingerprint = leaf.sha256Fingerprint
+            leafCertificate = leaf
             subject = leaf.subject
             // The subject alternative names, decoded once for the verdict and the identity check.
             let alternativeNames = leaf.subjectAlternativeNames
@@ -197,6 +199,7 @@ public struct SigstoreVerifier: Sendable {
             verifiedTimes: verifiedTimes, leafCertificateSHA256: leafFingerprint)
         verdict.subjectAlternativeNames = names
         verdict.certificateSubject = subject
+        verdict.leafCertificate = leafCertificate
         verdict.anchorSubject = anchor
         verdict.verifiedTimestampCount = timestampCount
         verdict.signingKeySHA256 = Digest.sha256(signingKeySPKI)

@@ -356,16 +356,24 @@ struct EvidenceCollector {
         return .done
     }
 
-    /// Whether a certificate-signed verdict may count: neither its certificate (by the SHA-256 of the DER the
-    /// bundle carries) nor its signing key (by the SHA-256 of the SubjectPublicKeyInfo, as `keyIds` names
-    /// publisher keys) is revoked. The key is the robust handle: the holder of a certificate's key can re-encode
-    /// the certificate (a BER length, an ECDSA signature's s as n − s) without breaking the CA's signature,
-    /// which changes the certificate's SHA-256 but not its key.
+    /// Whether a certificate-signed verdict may count: neither its certificate (by the SHA-256 of its DER, in
+    /// any encoding its key holder could make without the CA: other lengths, an ECDSA signature's s as n − s)
+    /// nor its signing key (by the SHA-256 of the SubjectPublicKeyInfo, as `keyIds` names publisher keys) is
+    /// revoked.
     func notRevoked(_ verdict: SigstoreVerdict, _ finding: inout EvidenceFinding) -> Bool {
-        if let leaf = verdict.leafCertificateSHA256, bundle.revocations.certificateSHA256.contains(Hex.encode(leaf)) {
+        // Every encoding of the certificate its key holder could make counts as the certificate (computed only
+        // when the bundle revokes certificates at all).
+        let revoked = bundle.revocations.certificateSHA256
+        if let leaf = verdict.leafCertificateSHA256, !revoked.isEmpty,
+            let match = (verdict.leafCertificate?.equivalentEncodingSHA256 ?? [leaf]).first(where: {
+                revoked.contains(Hex.encode($0))
+            })
+        {
+            let form = match == leaf ? "" : " (in another encoding of the same signed certificate)"
             finding.problem(
                 .certificateRevoked, "sigstore.revocation",
-                "the signing certificate \(Hex.encode(leaf)) is revoked by trust bundle version \(trust.version)")
+                "the signing certificate \(Hex.encode(match))\(form) is revoked by trust bundle version \(trust.version)"
+            )
             return false
         }
         let key = Hex.encode(verdict.signingKeySHA256)

@@ -262,10 +262,10 @@ import WasmSignatures
         }
     }
 
-    /// A private-CA certificate revoked by its SHA-256 is refused; revoked by its key (the SubjectPublicKeyInfo
-    /// SHA-256 in `keyIds`), it is refused in every encoding, including a re-encoding its holder can make without
-    /// the CA (here a four-byte outer length, which changes the certificate's SHA-256 but not the signed part).
-    @Test func privateCACertificateRevokedByItsKeyIsRefusedInEveryEncoding() throws {
+    /// A private-CA certificate revoked by its SHA-256 or by its key (the SubjectPublicKeyInfo SHA-256 in
+    /// `keyIds`) is refused in every encoding its holder can make without the CA (a four-byte outer length, the
+    /// ECDSA signature's s as n − s), each of which changes the certificate's SHA-256 but not the signed part.
+    @Test func privateCACertificateRevokedIsRefusedInEveryEncoding() throws {
         let tool = try OpenSSLTool()
         defer { tool.cleanUp() }
         try tool.certificateAuthority("root", subject: "/CN=Acme Code Signing Root")
@@ -275,8 +275,7 @@ import WasmSignatures
         try tool.write("m.wasm", Self.module)
         let signature = try tool.sign(file: "m.wasm", key: "leaf")
         let der = try tool.der(certificate: "leaf")
-        let content = Array(der[(der[1] & 0x80 == 0 ? 2 : 2 + Int(der[1] & 0x7F))...])
-        let reencoded = [0x30, 0x84] + withUnsafeBytes(of: UInt32(content.count).bigEndian, Array.init) + content
+        let reencoded = try #require(BEREncodings.certificateWithLongOuterLength(der))
         #expect(reencoded != der && Digest.sha256(reencoded) != Digest.sha256(der))
         func bundle(_ leaf: [UInt8]) -> [UInt8] {
             HandBuiltBundle.certificateSigned(digest: Digest.sha256(Self.module), signature: signature, leafDER: leaf)
@@ -288,10 +287,17 @@ import WasmSignatures
         #expect(verify(Self.module, open, sigstore: bundle(der), at: clock).valid)
         #expect(verify(Self.module, open, sigstore: bundle(reencoded), at: clock).valid)
 
+        // Revoked by the hash of the certificate as issued: refused in that encoding and in the ones its key
+        // holder could make (another outer length; the ECDSA signature's s as n − s), which verify as well.
         var byCertificate = b
         byCertificate.revokedCertificateSHA256 = [Hex.encode(Digest.sha256(der))]
-        #expect(
-            verify(Self.module, try seal(byCertificate), sigstore: bundle(der), at: clock).code == .certificateRevoked)
+        let certificateRevoked = try seal(byCertificate)
+        let negated = try #require(BEREncodings.certificateWithNegatedS(der))
+        #expect(verify(Self.module, open, sigstore: bundle(negated), at: clock).valid)
+        for leaf in [der, reencoded, negated] {
+            let verdict = verify(Self.module, certificateRevoked, sigstore: bundle(leaf), at: clock)
+            #expect(verdict.code == .certificateRevoked, "\(verdict)")
+        }
 
         var byKey = b
         byKey.revokedKeyIDs = [Hex.encode(Digest.sha256(try Certificate(der: der).subjectPublicKeyInfoDER))]

@@ -197,6 +197,32 @@ struct DeferredCase: Sendable, CustomTestStringConvertible {
             partial: true, time: 1_748_736_000, requiredEKU: nil, direct: false)
     }
 
+    /// The encodings a certificate's key holder can make without the CA (another outer length; the ECDSA
+    /// signature's s as n − s) verify under the CA and hash differently, and each one's equivalents include the
+    /// certificate as issued: what a revocation by certificate hash is matched against.
+    @Test func equivalentEncodingsCoverWhatVerifiesWithoutTheCA() throws {
+        let ca = try TestFixtures.certificate("direct-issue/ca.pem")
+        let der = try TestFixtures.certificate("direct-issue/leaf.pem").der
+        let variants = [
+            der, try #require(BEREncodings.certificateWithLongOuterLength(der)),
+            try #require(BEREncodings.certificateWithNegatedS(der)),
+        ]
+        #expect(Set(variants.map(Digest.sha256)).count == 3)
+        for variant in variants {
+            let certificate = try Certificate(der: variant)
+            #expect(certificate.isSignedBy(ca), "a variant no longer verifies: the test shows nothing")
+            let equivalents = try Certificate(deferringKeyDER: variant).equivalentEncodingSHA256
+            #expect(equivalents.first == Digest.sha256(variant))
+            // Every variant leads back to the certificate as the CA issued it (DER), whose hash an operator revokes.
+            #expect(equivalents.contains(Digest.sha256(der)))
+        }
+        // And the issued certificate's equivalents include the other valid signature.
+        #expect(try Certificate(der: der).equivalentEncodingSHA256.contains(Digest.sha256(variants[2])))
+        #expect(Certificate.subtract([0x01, 0x00], [0x01]) == [0xFF])
+        #expect(Certificate.subtract([0x05], [0x05]) == nil && Certificate.subtract([0x05], [0x06]) == nil)
+        #expect(Certificate.derInteger([0x80, 0x01]) == [0x00, 0x80, 0x01])
+    }
+
     @Test func deferredParseLeavesNoOpenSSLError() throws {
         let leaf = try Certificate(deferringKeyDER: try TestFixtures.certificate("leaf.pem").der)
         _ = try leaf.publicKey

@@ -28,6 +28,48 @@ public enum BEREncodings {
         return wrap(0x30, body)
     }
 
+    /// `der` (a DER certificate with a P-256 ECDSA signature) with its signature's s replaced by n − s: still
+    /// a valid signature by the same CA over the same signed part, and another certificate hash. `nil` if the
+    /// shape is not that.
+    public static func certificateWithNegatedS(_ der: [UInt8]) -> [UInt8]? {
+        let order: [UInt8] = [
+            0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+            0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17, 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51,
+        ]
+        guard let top = element(der, at: 0), let parts = children(der, of: top), parts.count == 3,
+            der[parts[2].start] == 0x03, der[parts[2].contentStart] == 0
+        else { return nil }
+        let signature = Array(der[(parts[2].contentStart + 1)..<parts[2].end])
+        guard let sequence = element(signature, at: 0), let integers = children(signature, of: sequence),
+            integers.count == 2
+        else { return nil }
+        var s = Array(signature[integers[1].contentStart..<integers[1].end])
+        while s.first == 0 { s.removeFirst() }
+        guard s.count <= 32 else { return nil }
+        s = [UInt8](repeating: 0, count: 32 - s.count) + s
+        // n − s, byte by byte from the right.
+        var negated = [UInt8](repeating: 0, count: 32)
+        var borrow = 0
+        for i in (0..<32).reversed() {
+            var value = Int(order[i]) - Int(s[i]) - borrow
+            borrow = value < 0 ? 1 : 0
+            if value < 0 { value += 256 }
+            negated[i] = UInt8(value)
+        }
+        while negated.first == 0 { negated.removeFirst() }
+        if let first = negated.first, first & 0x80 != 0 { negated.insert(0, at: 0) }
+        let r = Array(signature[integers[0].start..<integers[0].end])
+        let newSignature = wrap(0x30, r + wrap(0x02, negated))
+        return wrap(0x30, Array(der[parts[0].start..<parts[1].end]) + wrap(0x03, [0] + newSignature))
+    }
+
+    /// `der` with its outer SEQUENCE's length written in four bytes (BER): the signed part is untouched.
+    public static func certificateWithLongOuterLength(_ der: [UInt8]) -> [UInt8]? {
+        guard let top = element(der, at: 0) else { return nil }
+        let content = Array(der[top.contentStart..<top.end])
+        return [0x30, 0x84] + withUnsafeBytes(of: UInt32(content.count).bigEndian, Array.init) + content
+    }
+
     struct Element {
         let start: Int
         let contentStart: Int
