@@ -292,6 +292,10 @@ enum FuzzTargets {
             _ = try? certificate.tbsCertificateDER(removingExtension: "1.3.6.1.4.1.11129.2.4.2")
             _ = try? certificate.publicKey
             _ = certificate.isSignedBy(certificate)
+            // The encodings a revocation by hash is matched against: the certificate's own first.
+            fuzzCheck(
+                certificate.equivalentEncodingSHA256.first == certificate.sha256Fingerprint,
+                "the equivalent encodings do not start with the certificate itself")
             _ = certificate.description
         }
         _ = try? TimestampResponse(der: input)
