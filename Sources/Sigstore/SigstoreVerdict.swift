@@ -25,6 +25,9 @@ public struct SigstoreVerdict: Sendable, Hashable {
     /// The signing certificate, for certificates: what a revocation by certificate hash is matched against
     /// (``Certificate/equivalentEncodingSHA256``, computed only when a trust bundle revokes certificates).
     public var leafCertificate: Certificate? = nil
+    /// The certificate that issued ``leafCertificate``, from the validated chain: its curve, when EC, is what
+    /// the leaf's signature can be negated with (``Certificate/equivalentEncodingSHA256(issuerCurveOrder:)``).
+    public var leafIssuer: Certificate? = nil
     /// SHA-256 of the signing key's DER SubjectPublicKeyInfo (the certificate's key, or the managed key).
     public var signingKeySHA256: [UInt8] = []
     /// How many RFC 3161 timestamps verified.

@@ -191,17 +191,20 @@ extension SigstoreVerifier {
     }
 
     /// Validates `leaf` to a private CA's roots at every time in `times` (the bundle's intermediates and the
-    /// authority's own are untrusted helpers); returns the anchor's subject.
+    /// authority's own are untrusted helpers); returns the anchor's subject and the certificate that issued the
+    /// leaf.
     func verifyPrivateChain(
         _ leaf: Certificate, helpers: [Certificate], authority: VerificationPolicy.PrivateAuthority, at times: [Int64]
-    ) throws -> String {
+    ) throws -> (anchor: String, issuer: Certificate?) {
         var anchor = ""
+        var issuer: Certificate? = nil
         for time in times {
             do {
                 let chain = try authority.validator.validate(
                     leaf: leaf, intermediates: authority.intermediates + helpers, at: time,
                     requiredExtendedKeyUsage: authority.requiredExtendedKeyUsage)
                 anchor = chain.last?.subject ?? ""
+                issuer = chain.count > 1 ? chain[1] : issuer
             } catch let error as CryptoError {
                 throw SigstoreError(
                     .certificateChainInvalid,
@@ -216,6 +219,6 @@ extension SigstoreVerifier {
                     .certificateChainInvalid, "the signing certificate's key usage lacks digitalSignature")
             }
         }
-        return anchor
+        return (anchor, issuer)
     }
 }

@@ -156,6 +156,7 @@ public struct SigstoreVerifier: Sendable {
         var issuer: String? = nil
         var leafFingerprint: [UInt8]? = nil
         var leafCertificate: Certificate? = nil
+        var leafIssuer: Certificate? = nil
         var names: [String] = []
         var subject: String? = nil
         var anchor: String? = nil
@@ -168,7 +169,8 @@ public struct SigstoreVerifier: Sendable {
             names = Self.names(alternativeNames)
             switch policy.signer {
             case .certificateAuthority(let authority):
-                anchor = try verifyPrivateChain(leaf, helpers: chainHelpers, authority: authority, at: chainTimes)
+                (anchor, leafIssuer) = try verifyPrivateChain(
+                    leaf, helpers: chainHelpers, authority: authority, at: chainTimes)
                 identity = names.first
             case .anyIdentity:
                 let issuingCA = try verifyChain(leaf, at: chainTimes)
@@ -176,11 +178,13 @@ public struct SigstoreVerifier: Sendable {
                 issuer = try Self.oidcIssuer(leaf)
                 identity = names.first
                 anchor = issuingCA.subject
+                leafIssuer = issuingCA.certificate
             default:
                 let issuingCA = try verifyChain(leaf, at: chainTimes)
                 try verifySCT(leaf, issuer: issuingCA)
                 (identity, issuer) = try verifyIdentity(leaf, alternativeNames: alternativeNames, policy: policy)
                 anchor = issuingCA.subject
+                leafIssuer = issuingCA.certificate
             }
         }
 
@@ -200,6 +204,7 @@ public struct SigstoreVerifier: Sendable {
         verdict.subjectAlternativeNames = names
         verdict.certificateSubject = subject
         verdict.leafCertificate = leafCertificate
+        verdict.leafIssuer = leafIssuer
         verdict.anchorSubject = anchor
         verdict.verifiedTimestampCount = timestampCount
         verdict.signingKeySHA256 = Digest.sha256(signingKeySPKI)

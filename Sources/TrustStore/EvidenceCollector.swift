@@ -365,9 +365,11 @@ struct EvidenceCollector {
         // when the bundle revokes certificates at all).
         let revoked = bundle.revocations.certificateSHA256
         if let leaf = verdict.leafCertificateSHA256, !revoked.isEmpty,
-            let match = (verdict.leafCertificate?.equivalentEncodingSHA256 ?? [leaf]).first(where: {
-                revoked.contains(Hex.encode($0))
-            })
+            let match =
+                (verdict.leafCertificate?.equivalentEncodingSHA256(
+                    issuerCurveOrder: verdict.leafIssuer?.ecCurveOrder) ?? [leaf]).first(where: {
+                    revoked.contains(Hex.encode($0))
+                })
         {
             let form = match == leaf ? "" : " (in another encoding of the same signed certificate)"
             finding.problem(

@@ -16,7 +16,15 @@ extension Certificate {
     /// The holder of a certificate's key can produce any of these without the CA, so a revocation by
     /// certificate hash must match them all. The CA's signature fixes the signed part (`TBSCertificate`), and
     /// OpenSSL accepts an ECDSA signature only in DER, so these are all the forms that verify.
-    public var equivalentEncodingSHA256: [[UInt8]] {
+    public var equivalentEncodingSHA256: [[UInt8]] { equivalentEncodingSHA256(issuerCurveOrder: nil) }
+
+    /// ``equivalentEncodingSHA256`` with the order of the issuer's curve as well, for an issuer on a curve other
+    /// than P-256, P-384 and P-521 (OpenSSL verifies a chain with any named curve).
+    public func equivalentEncodingSHA256(issuerCurveOrder: [UInt8]?) -> [[UInt8]] {
+        var orders = Self.ecdsaCurveOrders
+        if let order = issuerCurveOrder.map(Self.unsigned), !order.isEmpty, !orders.contains(order) {
+            orders.append(order)
+        }
         var out = [sha256Fingerprint]
         var encoded: UnsafeMutablePointer<UInt8>?
         let length = i2d_X509(x509, &encoded)
@@ -44,12 +52,31 @@ extension Certificate {
         let r = Array(signature[integers[0].start..<integers[0].end])
         let s = Self.unsigned(Array(signature[integers[1].contentStart..<integers[1].end]))
         let signedPart = Array(canonical[parts[0].start..<parts[1].end])
-        for order in Self.ecdsaCurveOrders {
+        for order in orders {
             guard let complement = Self.subtract(order, s), !complement.isEmpty else { continue }
             let newSignature = DERWalker.wrap(0x30, r + DERWalker.wrap(0x02, Self.derInteger(complement)))
             add(DERWalker.wrap(0x30, signedPart + DERWalker.wrap(0x03, [0] + newSignature)))
         }
         return out
+    }
+
+    /// The order of the curve of this certificate's EC key (big-endian), or `nil` for other keys: what an
+    /// ECDSA signature by this certificate's key can be negated with.
+    public var ecCurveOrder: [UInt8]? {
+        guard !keyDeferred, let key = X509_get0_pubkey(x509), EVP_PKEY_get_base_id(key) == EVP_PKEY_EC else {
+            OpenSSLErrors.clear()
+            return nil
+        }
+        var order: OpaquePointer? = nil
+        let read = OSSL_PKEY_PARAM_EC_ORDER.withCString { EVP_PKEY_get_bn_param(key, $0, &order) }
+        defer { BN_free(order) }
+        guard read == 1, let order else {
+            OpenSSLErrors.clear()
+            return nil
+        }
+        var bytes = [UInt8](repeating: 0, count: Int((BN_num_bits(order) + 7) / 8))
+        BN_bn2bin(order, &bytes)
+        return bytes
     }
 
     /// An INTEGER's content read as an unsigned magnitude, without leading zero bytes.

@@ -309,6 +309,39 @@ import WasmSignatures
         }
     }
 
+    /// The same for a private CA on a curve wsc's own keys never use (secp256k1, which OpenSSL verifies chains
+    /// with): the negated signature uses that curve's order, which the revocation takes from the validated
+    /// issuer.
+    @Test func revokedCertificateFromASecp256k1CAIsRefusedInEveryEncoding() throws {
+        let tool = try OpenSSLTool()
+        defer { tool.cleanUp() }
+        try tool.run(["ecparam", "-name", "secp256k1", "-genkey", "-out", "k1.key"])
+        try tool.run([
+            "req", "-x509", "-new", "-key", "k1.key", "-subj", "/CN=Acme k1 Root", "-days", "3650", "-out", "k1.pem",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign",
+        ])
+        try tool.leaf(
+            "leaf", ca: "k1", subject: "/CN=acme builder", days: 2,
+            extensions: ["keyUsage=critical,digitalSignature", "extendedKeyUsage=codeSigning"])
+        try tool.write("m.wasm", Self.module)
+        let signature = try tool.sign(file: "m.wasm", key: "leaf")
+        let der = try tool.der(certificate: "leaf")
+        let negated = try #require(BEREncodings.certificateWithNegatedS(der, curveOrder: BEREncodings.secp256k1Order))
+        func bundle(_ leaf: [UInt8]) -> [UInt8] {
+            HandBuiltBundle.certificateSigned(digest: Digest.sha256(Self.module), signature: signature, leafDER: leaf)
+        }
+        var b = builder()
+        b.certificateAuthorities = [.init(name: "k1-ca", certificates: [try Certificate(pem: tool.text("k1.pem"))])]
+        let clock = Int64(Date().timeIntervalSince1970)
+        #expect(verify(Self.module, try seal(b), sigstore: bundle(negated), at: clock).valid)
+        b.revokedCertificateSHA256 = [Hex.encode(Digest.sha256(der))]
+        let revoked = try seal(b)
+        for leaf in [der, negated] {
+            let verdict = verify(Self.module, revoked, sigstore: bundle(leaf), at: clock)
+            #expect(verdict.code == .certificateRevoked, "\(verdict)")
+        }
+    }
+
     /// A bundle with a Sigstore root, keyless identities and a private CA: each certificate goes to its own
     /// authority (a private-CA bundle without a log entry is not judged by Fulcio's rules, and the reverse).
     @Test func keylessAndPrivateCATogether() throws {
